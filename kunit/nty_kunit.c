@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for the parts of NTY that can be driven without a wire:
+ * the header (every field, every error class, the checksum), demux
+ * (insert, lookup, remove, ephemeral ports, EADDRINUSE) and the bound of
+ * the per-CPU backlog.  Loaded after nty.ko, in the test VM.
+ */
+#include <kunit/test.h>
+#include <linux/net.h>
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/bottom_half.h>
+#include <net/sock.h>
+
+#include "nty.h"
+
+static void nty_fill_frame(u8 *buf, unsigned int payload, u8 type)
+{
+	struct ntyhdr *nh = (struct ntyhdr *)buf;
+	unsigned int i;
+
+	for (i = 0; i < payload; i++)
+		buf[NTY_HLEN + i] = i * 7 + 3;
+	nty_build_header(nh, type, 0, htons(1000), htons(2000),
+			 NTY_HLEN + payload);
+	nh->check = nty_csum(buf, NTY_HLEN + payload);
+}
+
+static void nty_test_build_fields(struct kunit *test)
+{
+	struct ntyhdr nh;
+
+	memset(&nh, 0xaa, sizeof(nh));
+	nty_build_header(&nh, NTY_TYPE_STREAM, NTY_F_SYN | NTY_F_ACK,
+			 htons(1), htons(65535), 300);
+	KUNIT_EXPECT_EQ(test, sizeof(struct ntyhdr), (size_t)NTY_HLEN);
+	KUNIT_EXPECT_EQ(test, nh.version, NTY_VERSION);
+	KUNIT_EXPECT_EQ(test, nh.type, NTY_TYPE_STREAM);
+	KUNIT_EXPECT_EQ(test, nh.flags, NTY_F_SYN | NTY_F_ACK);
+	KUNIT_EXPECT_EQ(test, ntohs(nh.source), 1);
+	KUNIT_EXPECT_EQ(test, ntohs(nh.dest), 65535);
+	KUNIT_EXPECT_EQ(test, ntohs(nh.len), 300);
+	KUNIT_EXPECT_EQ(test, (__force u16)nh.check, 0);
+	KUNIT_EXPECT_EQ(test, nh.seq, 0U);
+	KUNIT_EXPECT_EQ(test, nh.ack_seq, 0U);
+	KUNIT_EXPECT_EQ(test, nh.window, 0);
+	KUNIT_EXPECT_EQ(test, nh.reserved, 0);
+	KUNIT_EXPECT_EQ(test, nh.reserved2, 0);
+}
+
+static void nty_test_checksum(struct kunit *test)
+{
+	u8 buf[NTY_HLEN + 101];
+	unsigned int i;
+
+	nty_fill_frame(buf, 101, NTY_TYPE_DGRAM);
+	/* A correct frame sums to zero, odd length included. */
+	KUNIT_EXPECT_EQ(test, (__force u16)nty_csum(buf, sizeof(buf)), 0);
+	/* Any single flipped bit, in header or payload, is caught. */
+	for (i = 0; i < sizeof(buf); i++) {
+		buf[i] ^= 0x10;
+		KUNIT_EXPECT_NE_MSG(test, (__force u16)nty_csum(buf, sizeof(buf)),
+				    0, "byte %u", i);
+		buf[i] ^= 0x10;
+	}
+}
+
+static void nty_test_check_header(struct kunit *test)
+{
+	u8 buf[NTY_HLEN + 64];
+	struct ntyhdr *nh = (struct ntyhdr *)buf;
+
+	nty_fill_frame(buf, 64, NTY_TYPE_DGRAM);
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, sizeof(buf)), NTY_HDR_OK);
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, NTY_HLEN - 1),
+			NTY_HDR_SHORT);
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, 0), NTY_HDR_SHORT);
+
+	nh->version = 2;
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, sizeof(buf)),
+			NTY_HDR_VERSION);
+	nh->version = NTY_VERSION;
+
+	nh->type = 0;
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, sizeof(buf)), NTY_HDR_TYPE);
+	nh->type = __NTY_TYPE_MAX;
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, sizeof(buf)), NTY_HDR_TYPE);
+	nh->type = NTY_TYPE_STREAM;
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, sizeof(buf)), NTY_HDR_OK);
+
+	/* len longer than the frame, or shorter than a header. */
+	nh->len = htons(sizeof(buf) + 1);
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, sizeof(buf)), NTY_HDR_LEN);
+	nh->len = htons(NTY_HLEN - 1);
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, sizeof(buf)), NTY_HDR_LEN);
+	/* Shorter than a frame longer than Ethernet padding explains. */
+	nh->len = htons(sizeof(buf) - 1);
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, sizeof(buf)), NTY_HDR_LEN);
+	/* Shorter than a minimum-size (padded) Ethernet frame: fine. */
+	nh->len = htons(NTY_HLEN + 2);
+	KUNIT_EXPECT_EQ(test, nty_check_header(nh, ETH_ZLEN - ETH_HLEN),
+			NTY_HDR_OK);
+}
+
+static struct sk_buff *nty_test_skb(struct kunit *test, const u8 *buf,
+				    unsigned int len)
+{
+	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put_data(skb, buf, len);
+	return skb;
+}
+
+static void nty_test_validate_skb(struct kunit *test)
+{
+	u8 buf[ETH_ZLEN];
+	struct sk_buff *skb;
+
+	/* A 2-byte payload padded to the Ethernet minimum: trimmed. */
+	memset(buf, 0, sizeof(buf));
+	nty_fill_frame(buf, 2, NTY_TYPE_DGRAM);
+	skb = nty_test_skb(test, buf, ETH_ZLEN - ETH_HLEN);
+	KUNIT_EXPECT_EQ(test, nty_validate_skb(skb), NTY_HDR_OK);
+	KUNIT_EXPECT_EQ(test, skb->len, NTY_HLEN + 2);
+	kfree_skb(skb);
+
+	/* Corrupted payload: the checksum class. */
+	buf[NTY_HLEN] ^= 1;
+	skb = nty_test_skb(test, buf, NTY_HLEN + 2);
+	KUNIT_EXPECT_EQ(test, nty_validate_skb(skb), NTY_HDR_CSUM);
+	kfree_skb(skb);
+
+	/* Too short to hold a header. */
+	skb = nty_test_skb(test, buf, NTY_HLEN - 4);
+	KUNIT_EXPECT_EQ(test, nty_validate_skb(skb), NTY_HDR_SHORT);
+	kfree_skb(skb);
+}
+
+static struct socket *nty_test_socket(struct kunit *test, bool reuse)
+{
+	struct socket *sock;
+	int ret;
+
+	ret = sock_create_kern(&init_net, nty_family, SOCK_DGRAM, 0, &sock);
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	if (reuse)
+		sock->sk->sk_reuse = SK_CAN_REUSE;
+	return sock;
+}
+
+static int nty_test_bind(struct socket *sock, u16 port, int ifindex)
+{
+	struct sockaddr_nty a = {
+		.snty_family = nty_family,
+		.snty_port = htons(port),
+		.snty_ifindex = ifindex,
+	};
+
+	return kernel_bind(sock, (struct sockaddr *)&a, sizeof(a));
+}
+
+static void nty_test_demux(struct kunit *test)
+{
+	struct nty_skb_cb cb = { .sk_type = SOCK_DGRAM, .ifindex = 1 };
+	struct socket *any, *lo, *dup, *eph;
+	struct sockaddr_nty a;
+	u16 port;
+
+	any = nty_test_socket(test, false);
+	lo = nty_test_socket(test, false);
+	dup = nty_test_socket(test, false);
+	eph = nty_test_socket(test, false);
+
+	cb.dport = htons(4242);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, nty_lookup(&init_net, &cb));
+	rcu_read_unlock();
+
+	KUNIT_EXPECT_EQ(test, nty_test_bind(any, 4242, 0), 0);
+	KUNIT_EXPECT_EQ(test, nty_test_bind(dup, 4242, 0), -EADDRINUSE);
+	/* Interface 1 (lo) overlaps "any": also taken. */
+	KUNIT_EXPECT_EQ(test, nty_test_bind(lo, 4242, 1), -EADDRINUSE);
+	KUNIT_EXPECT_EQ(test, nty_test_bind(lo, 4243, 1), 0);
+
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, nty_lookup(&init_net, &cb), any->sk);
+	cb.dport = htons(4243);
+	KUNIT_EXPECT_PTR_EQ(test, nty_lookup(&init_net, &cb), lo->sk);
+	cb.ifindex = 2;
+	KUNIT_EXPECT_NULL(test, nty_lookup(&init_net, &cb));
+	cb.sk_type = SOCK_STREAM;
+	cb.ifindex = 1;
+	KUNIT_EXPECT_NULL(test, nty_lookup(&init_net, &cb));
+	rcu_read_unlock();
+
+	/* Port 0 picks a free port in the default range. */
+	KUNIT_EXPECT_EQ(test, nty_test_bind(eph, 0, 0), 0);
+	KUNIT_ASSERT_EQ(test, kernel_getsockname(eph, (struct sockaddr *)&a),
+			(int)sizeof(a));
+	port = ntohs(a.snty_port);
+	KUNIT_EXPECT_GE(test, port, 32768);
+	KUNIT_EXPECT_LE(test, port, 60999);
+
+	/* Close removes from the tables. */
+	sock_release(any);
+	cb.sk_type = SOCK_DGRAM;
+	cb.dport = htons(4242);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, nty_lookup(&init_net, &cb));
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, nty_test_bind(dup, 4242, 0), 0);
+
+	sock_release(lo);
+	sock_release(dup);
+	sock_release(eph);
+}
+
+static void nty_test_reuseaddr(struct kunit *test)
+{
+	struct socket *a = nty_test_socket(test, true);
+	struct socket *b = nty_test_socket(test, true);
+	struct socket *c = nty_test_socket(test, false);
+
+	KUNIT_EXPECT_EQ(test, nty_test_bind(a, 5000, 0), 0);
+	KUNIT_EXPECT_EQ(test, nty_test_bind(b, 5000, 0), 0);
+	KUNIT_EXPECT_EQ(test, nty_test_bind(c, 5000, 0), -EADDRINUSE);
+	sock_release(a);
+	sock_release(b);
+	sock_release(c);
+}
+
+/*
+ * The per-CPU backlog refuses frame max_backlog + 1.  Bottom halves stay
+ * off while filling, so this CPU's poll cannot drain the queue under the
+ * test; it runs when they come back on and drops the junk frames as
+ * malformed.
+ */
+static void nty_test_backlog_bound(struct kunit *test)
+{
+	struct nty_softnet_stat before, after;
+	int old = READ_ONCE(nty_max_backlog);
+	int i, cpu, ok = 0, dropped = 0;
+	struct sk_buff *skb;
+
+	WRITE_ONCE(nty_max_backlog, 8);
+	local_bh_disable();
+	cpu = smp_processor_id();
+	nty_softnet_stat(cpu, &before);
+	for (i = 0; i < 8 + 5 - (int)before.qlen; i++) {
+		skb = alloc_skb(64, GFP_ATOMIC);
+		if (!skb)
+			break;
+		skb_put_zero(skb, NTY_HLEN);
+		skb->dev = init_net.loopback_dev;
+		skb_reset_mac_header(skb);
+		if (nty_enqueue_to_backlog(skb, 0) == NET_RX_SUCCESS)
+			ok++;
+		else
+			dropped++;
+	}
+	nty_softnet_stat(cpu, &after);
+	local_bh_enable();
+	WRITE_ONCE(nty_max_backlog, old);
+
+	KUNIT_EXPECT_EQ(test, ok + (int)before.qlen, 8);
+	KUNIT_EXPECT_EQ(test, dropped, 5);
+	KUNIT_EXPECT_EQ(test, after.dropped - before.dropped, 5UL);
+	KUNIT_EXPECT_EQ(test, after.qlen, 8U);
+}
+
+static struct kunit_case nty_wire_cases[] = {
+	KUNIT_CASE(nty_test_build_fields),
+	KUNIT_CASE(nty_test_checksum),
+	KUNIT_CASE(nty_test_check_header),
+	KUNIT_CASE(nty_test_validate_skb),
+	{}
+};
+
+static struct kunit_suite nty_wire_suite = {
+	.name = "nty_wire",
+	.test_cases = nty_wire_cases,
+};
+
+static struct kunit_case nty_path_cases[] = {
+	KUNIT_CASE(nty_test_demux),
+	KUNIT_CASE(nty_test_reuseaddr),
+	KUNIT_CASE(nty_test_backlog_bound),
+	{}
+};
+
+static struct kunit_suite nty_path_suite = {
+	.name = "nty_path",
+	.test_cases = nty_path_cases,
+};
+
+kunit_test_suites(&nty_wire_suite, &nty_path_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for NTY");

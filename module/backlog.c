@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage 3, the per-CPU backlog, as net/core/dev.c's enqueue_to_backlog()
+ * and process_backlog() do it.  Every CPU has an input queue bounded by
+ * the max_backlog sysctl and a real napi_struct whose poll drains it from
+ * NET_RX_SOFTIRQ with the napi_weight sysctl as its weight.  A flow hash
+ * chooses the CPU (the RPS idea); a remote CPU's poll is scheduled by IPI.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/netdevice.h>
+#include <linux/smp.h>
+#include <linux/cpumask.h>
+#include <linux/slab.h>
+
+#include "nty.h"
+
+/**
+ * struct nty_softnet_data - one CPU's share of the receive path
+ * @input_queue: frames waiting for this CPU's poll; its lock guards it
+ * @napi: the poll that drains @input_queue
+ * @csd: IPI that schedules @napi from another CPU
+ * @cpu: the CPU this belongs to
+ * @processed: frames the poll handed to the protocol
+ * @dropped: frames refused because @input_queue was full
+ * @time_squeeze: polls that used their whole budget with work left
+ * @received_rps: IPIs received to start the poll
+ */
+struct nty_softnet_data {
+	struct sk_buff_head	input_queue;
+	struct napi_struct	napi;
+	call_single_data_t	csd;
+	int			cpu;
+	unsigned long		processed;
+	unsigned long		dropped;
+	unsigned long		time_squeeze;
+	unsigned long		received_rps;
+};
+
+static DEFINE_PER_CPU_ALIGNED(struct nty_softnet_data, nty_softnet);
+
+/* The NAPI instances need a device; like the kernel's backlog, no real one. */
+static struct net_device *nty_backlog_dev;
+
+/*
+ * RPS map: the CPUs flows are spread over.  Empty means "the CPU that
+ * received the frame", the default, as with rps_cpus all zero.
+ */
+struct nty_rps_map {
+	unsigned int	len;
+	struct rcu_head	rcu;
+	u16		cpus[];
+};
+
+static struct nty_rps_map __rcu *nty_rps_map;
+static DEFINE_MUTEX(nty_rps_lock);
+
+static int nty_get_rps_cpu(u32 hash)
+{
+	struct nty_rps_map *map;
+	int cpu = smp_processor_id();
+
+	rcu_read_lock();
+	map = rcu_dereference(nty_rps_map);
+	if (map) {
+		int tcpu = map->cpus[reciprocal_scale(hash, map->len)];
+
+		if (cpu_online(tcpu))
+			cpu = tcpu;
+	}
+	rcu_read_unlock();
+	return cpu;
+}
+
+/* Runs in hard IRQ on the target CPU, as rps_trigger_softirq() does. */
+static void nty_rps_trigger_softirq(void *data)
+{
+	struct nty_softnet_data *sd = data;
+
+	sd->received_rps++;
+	napi_schedule(&sd->napi);
+}
+
+/**
+ * nty_enqueue_to_backlog - queue a frame on a CPU's input queue
+ * @skb: the frame, owned by the caller
+ * @flow_hash: hash of the frame's flow, choosing the CPU
+ *
+ * Called from the packet_type handler with BHs disabled.  The frame is
+ * dropped, and counted per CPU and in InBacklogDrops, when the queue
+ * already holds max_backlog frames.  A queue that was empty gets its poll
+ * scheduled: directly on this CPU, by IPI on another.
+ *
+ * Return: NET_RX_SUCCESS or NET_RX_DROP.
+ */
+int nty_enqueue_to_backlog(struct sk_buff *skb, u32 flow_hash)
+{
+	int cpu = nty_get_rps_cpu(flow_hash);
+	struct nty_softnet_data *sd = &per_cpu(nty_softnet, cpu);
+	unsigned long flags;
+	unsigned int qlen;
+
+	/* The stages behind this one read the interface by index only. */
+	NTY_SKB_CB(skb)->ifindex = skb->dev->ifindex;
+
+	spin_lock_irqsave(&sd->input_queue.lock, flags);
+	qlen = skb_queue_len(&sd->input_queue);
+	if (unlikely(qlen >= READ_ONCE(nty_max_backlog))) {
+		sd->dropped++;
+		spin_unlock_irqrestore(&sd->input_queue.lock, flags);
+		NTY_INC_STATS(dev_net(skb->dev), IN_BACKLOG_DROPS);
+		kfree_skb_reason(skb, SKB_DROP_REASON_CPU_BACKLOG);
+		return NET_RX_DROP;
+	}
+	__skb_queue_tail(&sd->input_queue, skb);
+	spin_unlock_irqrestore(&sd->input_queue.lock, flags);
+
+	if (qlen == 0) {
+		if (cpu == smp_processor_id())
+			napi_schedule(&sd->napi);
+		else
+			smp_call_function_single_async(cpu, &sd->csd);
+	}
+	return NET_RX_SUCCESS;
+}
+EXPORT_SYMBOL_GPL(nty_enqueue_to_backlog);
+
+/*
+ * The NAPI poll, run by net_rx_action() with this CPU's budget share.  It
+ * takes the waiting frames in one batch under the lock (as process_backlog
+ * splices input_pkt_queue) and runs the protocol on each without it.  A
+ * frame queued after the batch was taken finds the queue empty and
+ * schedules the poll again; napi_complete_done() honours that.
+ */
+static int nty_process_backlog(struct napi_struct *napi, int budget)
+{
+	struct nty_softnet_data *sd = container_of(napi, struct nty_softnet_data,
+						   napi);
+	struct sk_buff_head batch;
+	struct sk_buff *skb;
+	int work = 0;
+
+	__skb_queue_head_init(&batch);
+	spin_lock_irq(&sd->input_queue.lock);
+	while (work < budget && (skb = __skb_dequeue(&sd->input_queue))) {
+		__skb_queue_tail(&batch, skb);
+		work++;
+	}
+	if (work == budget && !skb_queue_empty(&sd->input_queue))
+		sd->time_squeeze++;
+	spin_unlock_irq(&sd->input_queue.lock);
+
+	while ((skb = __skb_dequeue(&batch)))
+		nty_protocol_rcv(skb);
+	sd->processed += work;
+
+	if (work < budget)
+		napi_complete_done(napi, work);
+	return work;
+}
+
+/**
+ * nty_softnet_stat - one CPU's row of /proc/net/nty/softnet
+ * @cpu: the CPU
+ * @st: filled in
+ */
+void nty_softnet_stat(int cpu, struct nty_softnet_stat *st)
+{
+	struct nty_softnet_data *sd = &per_cpu(nty_softnet, cpu);
+
+	st->processed = READ_ONCE(sd->processed);
+	st->dropped = READ_ONCE(sd->dropped);
+	st->time_squeeze = READ_ONCE(sd->time_squeeze);
+	st->received_rps = READ_ONCE(sd->received_rps);
+	st->qlen = skb_queue_len_lockless(&sd->input_queue);
+}
+EXPORT_SYMBOL_GPL(nty_softnet_stat);
+
+/**
+ * nty_backlog_set_weight - apply the napi_weight sysctl to every poll
+ * @weight: frames a poll may process per call
+ *
+ * net_rx_action() reads the weight afresh at every poll.
+ */
+void nty_backlog_set_weight(int weight)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		WRITE_ONCE(per_cpu(nty_softnet, cpu).napi.weight, weight);
+}
+
+/**
+ * nty_rps_set_cpus - spread flows over @mask (empty: the receiving CPU)
+ * @mask: CPUs to steer to
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nty_rps_set_cpus(const struct cpumask *mask)
+{
+	struct nty_rps_map *map = NULL, *old;
+	unsigned int n = cpumask_weight(mask);
+	int cpu, i = 0;
+
+	if (n) {
+		map = kzalloc(struct_size(map, cpus, n), GFP_KERNEL);
+		if (!map)
+			return -ENOMEM;
+		for_each_cpu(cpu, mask)
+			map->cpus[i++] = cpu;
+		map->len = n;
+	}
+	mutex_lock(&nty_rps_lock);
+	old = rcu_replace_pointer(nty_rps_map, map,
+				  lockdep_is_held(&nty_rps_lock));
+	mutex_unlock(&nty_rps_lock);
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+/**
+ * nty_rps_get_cpus - the CPUs flows are spread over
+ * @mask: filled in; empty when each frame stays on its receiving CPU
+ */
+void nty_rps_get_cpus(struct cpumask *mask)
+{
+	struct nty_rps_map *map;
+	unsigned int i;
+
+	cpumask_clear(mask);
+	rcu_read_lock();
+	map = rcu_dereference(nty_rps_map);
+	for (i = 0; map && i < map->len; i++)
+		cpumask_set_cpu(map->cpus[i], mask);
+	rcu_read_unlock();
+}
+
+/*
+ * Frames in the input queues point at their device without holding it, as
+ * in the kernel's own backlog; flush_backlog() has a twin here.  Frames
+ * already taken by a poll are processed within that softirq, which the
+ * synchronize_net() in unregister_netdevice_many() waits for.
+ */
+static int nty_netdev_event(struct notifier_block *nb, unsigned long event,
+			    void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct sk_buff *skb, *tmp;
+	int cpu;
+
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+
+	for_each_possible_cpu(cpu) {
+		struct nty_softnet_data *sd = &per_cpu(nty_softnet, cpu);
+
+		spin_lock_irq(&sd->input_queue.lock);
+		skb_queue_walk_safe(&sd->input_queue, skb, tmp) {
+			if (skb->dev == dev) {
+				__skb_unlink(skb, &sd->input_queue);
+				NTY_INC_STATS(dev_net(dev), IN_DISCARDS);
+				kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+			}
+		}
+		spin_unlock_irq(&sd->input_queue.lock);
+	}
+	synchronize_net();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block nty_netdev_notifier = {
+	.notifier_call = nty_netdev_event,
+};
+
+/**
+ * nty_backlog_init - set up every CPU's input queue and poll
+ *
+ * Return: 0 or a negative errno.
+ */
+int nty_backlog_init(void)
+{
+	int cpu, ret;
+
+	nty_backlog_dev = nty_alloc_dummy_netdev();
+	if (!nty_backlog_dev)
+		return -ENOMEM;
+
+	for_each_possible_cpu(cpu) {
+		struct nty_softnet_data *sd = &per_cpu(nty_softnet, cpu);
+
+		skb_queue_head_init(&sd->input_queue);
+		sd->cpu = cpu;
+		INIT_CSD(&sd->csd, nty_rps_trigger_softirq, sd);
+		netif_napi_add_weight(nty_backlog_dev, &sd->napi,
+				      nty_process_backlog,
+				      min(nty_napi_weight, NAPI_POLL_WEIGHT));
+		sd->napi.weight = nty_napi_weight;
+		napi_enable(&sd->napi);
+	}
+
+	ret = register_netdevice_notifier(&nty_netdev_notifier);
+	if (ret < 0) {
+		nty_backlog_exit();
+		return ret;
+	}
+	return 0;
+}
+
+static void nty_ipi_nop(void *info)
+{
+}
+
+/**
+ * nty_backlog_exit - stop every poll and free what is still queued
+ *
+ * Runs after the packet_type is gone, so nothing is enqueued any more.
+ */
+void nty_backlog_exit(void)
+{
+	struct nty_rps_map *map;
+	int cpu;
+
+	unregister_netdevice_notifier(&nty_netdev_notifier);
+
+	/* An IPI queued before the packet_type went away has now run. */
+	on_each_cpu(nty_ipi_nop, NULL, 1);
+
+	for_each_possible_cpu(cpu) {
+		struct nty_softnet_data *sd = &per_cpu(nty_softnet, cpu);
+
+		if (!sd->napi.poll)
+			continue;
+		napi_disable(&sd->napi);
+		netif_napi_del(&sd->napi);
+		skb_queue_purge(&sd->input_queue);
+	}
+	synchronize_net();
+	nty_free_dummy_netdev(nty_backlog_dev);
+	nty_backlog_dev = NULL;
+
+	map = rcu_dereference_protected(nty_rps_map, 1);
+	RCU_INIT_POINTER(nty_rps_map, NULL);
+	kfree_rcu(map, rcu);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The differences between the kernels NTY builds against (the 6.12 test
+ * kernel and Debian's stock 6.1), kept here and nowhere else.
+ */
+#ifndef _NTY_COMPAT_H
+#define _NTY_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/netdevice.h>
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+#include <net/net_namespace.h>
+
+/* 6.12 moved the unaligned accessors out of asm/. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+/* 6.11 made the ctl_table passed to proc handlers const. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define NTY_CTL_TABLE const struct ctl_table
+#else
+#define NTY_CTL_TABLE struct ctl_table
+#endif
+
+/*
+ * 6.6 sized sysctl tables instead of ending them with a sentinel; NTY's
+ * tables keep the sentinel, which older kernels need, and pass the size.
+ */
+static inline struct ctl_table_header *
+nty_register_net_sysctl(struct net *net, const char *path,
+			struct ctl_table *table, size_t n)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	return register_net_sysctl_sz(net, path, table, n);
+#else
+	return register_net_sysctl(net, path, table);
+#endif
+}
+
+/* 6.10 replaced embedded dummy devices with alloc_netdev_dummy(). */
+static inline struct net_device *nty_alloc_dummy_netdev(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	return alloc_netdev_dummy(0);
+#else
+	struct net_device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+
+	if (dev)
+		init_dummy_netdev(dev);
+	return dev;
+#endif
+}
+
+static inline void nty_free_dummy_netdev(struct net_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+	free_netdev(dev);
+#else
+	kfree(dev);
+#endif
+}
+
+/*
+ * Since 6.6 a family may see SOL_SOCKET options first (SO_RCVBUF clamped
+ * by NTY's rmem_max); before, they go straight to sock_setsockopt() and
+ * net.core's limits apply.
+ */
+static inline void nty_sock_custom_sockopt(struct socket *sock)
+{
+#ifdef SOCK_CUSTOM_SOCKOPT
+	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
+#endif
+}
+
+#endif /* _NTY_COMPAT_H */

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stages 5 to 7 for datagram sockets, and their send side: the socket's
+ * queues, the wake-up and the copy to user, as UDP does them.
+ *
+ * A frame that finds the socket lock owned by a user context goes to the
+ * socket backlog (sk_add_backlog, bounded by rcvbuf + sndbuf as the kernel
+ * bounds it) and is moved to the receive queue by release_sock().
+ * Otherwise it goes straight to the receive queue, charged by truesize
+ * against SO_RCVBUF, and sk_data_ready() wakes the readers.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <asm/ioctls.h>
+#include <linux/sched/signal.h>
+#include <net/sock.h>
+
+#include "nty.h"
+
+/*
+ * The receive queue: the last stage before the copy to user.  Called in
+ * softirq with the socket spinlock held, or from release_sock() in the
+ * owner's context.
+ */
+static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct net *net = sock_net(sk);
+
+	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf)) {
+		atomic_inc(&sk->sk_drops);
+		NTY_INC_STATS(net, RCVBUF_ERRORS);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+		return -ENOMEM;
+	}
+
+	skb_set_owner_r(skb, sk);
+	sock_skb_set_dropcount(sk, skb);
+	skb_queue_tail(&sk->sk_receive_queue, skb);
+	NTY_INC_STATS(net, IN_DELIVERS);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_data_ready(sk);
+	return 0;
+}
+
+/**
+ * nty_dgram_rcv - hand a frame to a datagram socket
+ * @sk: the socket (RCU protected, SOCK_RCU_FREE)
+ * @skb: the frame, data at the payload; consumed
+ *
+ * Return: 0 when queued (receive queue or socket backlog), else an errno.
+ */
+int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct net *net = sock_net(sk);
+	int ret = 0;
+
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		ret = nty_dgram_queue_rcv_skb(sk, skb);
+	} else if (unlikely(sk_add_backlog(sk, skb,
+					   READ_ONCE(sk->sk_rcvbuf) +
+					   READ_ONCE(sk->sk_sndbuf)))) {
+		bh_unlock_sock(sk);
+		atomic_inc(&sk->sk_drops);
+		NTY_INC_STATS(net, SOCK_BACKLOG_DROPS);
+		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
+		return -ENOBUFS;
+	} else {
+		NTY_INC_STATS(net, SOCK_BACKLOG_QUEUED);
+	}
+	bh_unlock_sock(sk);
+	return ret;
+}
+
+static int nty_dgram_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	nty_dgram_queue_rcv_skb(sk, skb);
+	return 0;
+}
+
+static int nty_autobind(struct sock *sk)
+{
+	if (nty_sk(sk)->sport)
+		return 0;
+	return nty_bind_port(sk, 0, sk->sk_bound_dev_if);
+}
+
+static int nty_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
+			     int addr_len, int flags)
+{
+	struct sockaddr_nty *addr = (struct sockaddr_nty *)uaddr;
+	struct sock *sk = sock->sk;
+	struct nty_sock *ns = nty_sk(sk);
+	struct net_device *dev;
+	int err;
+
+	if (addr_len >= sizeof(addr->snty_family) &&
+	    addr->snty_family == AF_UNSPEC) {
+		lock_sock(sk);
+		nty_unhash_connected(sk);
+		sk->sk_state = TCP_CLOSE;
+		release_sock(sk);
+		return 0;
+	}
+	err = nty_check_addr(uaddr, addr_len);
+	if (err)
+		return err;
+
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(sock_net(sk), addr->snty_ifindex);
+	rcu_read_unlock();
+	if (!dev)
+		return -ENXIO;
+
+	lock_sock(sk);
+	err = nty_autobind(sk);
+	if (err)
+		goto out;
+	nty_unhash_connected(sk);
+	ns->dport = addr->snty_port;
+	ns->difindex = addr->snty_ifindex;
+	ether_addr_copy(ns->daddr, addr->snty_addr);
+	nty_hash_connected(sk);
+	sk->sk_state = TCP_ESTABLISHED;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int nty_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
+			     size_t len)
+{
+	DECLARE_SOCKADDR(struct sockaddr_nty *, addr, msg->msg_name);
+	struct sock *sk = sock->sk;
+	struct nty_sock *ns = nty_sk(sk);
+	struct net *net = sock_net(sk);
+	u8 daddr[ETH_ALEN];
+	struct net_device *dev;
+	struct sk_buff *skb;
+	struct ntyhdr *nh;
+	int ifindex, err;
+	__be16 dport;
+
+	if (msg->msg_flags & MSG_OOB)
+		return -EOPNOTSUPP;
+
+	if (addr) {
+		err = nty_check_addr((struct sockaddr *)addr, msg->msg_namelen);
+		if (err)
+			return err;
+		dport = addr->snty_port;
+		ifindex = addr->snty_ifindex;
+		ether_addr_copy(daddr, addr->snty_addr);
+	} else {
+		if (!READ_ONCE(ns->connected))
+			return -EDESTADDRREQ;
+		dport = ns->dport;
+		ifindex = ns->difindex;
+		ether_addr_copy(daddr, ns->daddr);
+	}
+	if (!ifindex)
+		ifindex = READ_ONCE(sk->sk_bound_dev_if) ?: ns->bound_ifindex;
+
+	if (!ns->sport) {
+		lock_sock(sk);
+		err = nty_autobind(sk);
+		release_sock(sk);
+		if (err)
+			return err;
+	}
+
+	dev = dev_get_by_index(net, ifindex);
+	if (!dev)
+		return -ENXIO;
+	err = -ENETDOWN;
+	if (!(dev->flags & IFF_UP))
+		goto out_dev;
+	err = -EINVAL;
+	if (dev->type != ARPHRD_ETHER && dev->type != ARPHRD_LOOPBACK)
+		goto out_dev;
+	err = -EMSGSIZE;
+	if (len > dev->mtu - NTY_HLEN || len > NTY_MAX_LEN - NTY_HLEN)
+		goto out_dev;
+
+	/*
+	 * The skb is charged to sk_wmem_alloc until the device frees it: the
+	 * only memory a datagram keeps after send (claim C4), bounded by
+	 * SO_SNDBUF as for UDP.
+	 */
+	skb = sock_alloc_send_skb(sk, LL_RESERVED_SPACE(dev) + NTY_HLEN + len +
+				  dev->needed_tailroom,
+				  msg->msg_flags & MSG_DONTWAIT, &err);
+	if (!skb)
+		goto out_dev;
+	skb_reserve(skb, LL_RESERVED_SPACE(dev));
+	skb_reset_network_header(skb);
+	nh = skb_put(skb, NTY_HLEN);
+	err = memcpy_from_msg(skb_put(skb, len), msg, len);
+	if (err)
+		goto out_free;
+	nty_build_header(nh, NTY_TYPE_DGRAM, 0, ns->sport, dport,
+			 NTY_HLEN + len);
+	nh->check = nty_csum(nh, NTY_HLEN + len);
+
+	skb->protocol = nty_ethertype_be;
+	skb->dev = dev;
+	skb->priority = READ_ONCE(sk->sk_priority);
+	skb->mark = READ_ONCE(sk->sk_mark);
+	err = -EINVAL;
+	if (dev_hard_header(skb, dev, ntohs(nty_ethertype_be), daddr, NULL,
+			    skb->len) < 0)
+		goto out_free;
+
+	err = net_xmit_errno(dev_queue_xmit(skb));
+	dev_put(dev);
+	if (err) {
+		NTY_INC_STATS(net, OUT_DROPS);
+		return err;
+	}
+	NTY_INC_STATS(net, OUT_FRAMES);
+	return len;
+
+out_free:
+	kfree_skb(skb);
+out_dev:
+	NTY_INC_STATS(net, OUT_DROPS);
+	dev_put(dev);
+	return err;
+}
+
+static int nty_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
+			     size_t len, int flags)
+{
+	DECLARE_SOCKADDR(struct sockaddr_nty *, saddr, msg->msg_name);
+	struct sock *sk = sock->sk;
+	struct sk_buff *skb;
+	size_t copied;
+	int err;
+
+	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+		return -EOPNOTSUPP;
+
+	skb = skb_recv_datagram(sk, flags, &err);
+	if (!skb)
+		return err;
+
+	copied = skb->len;
+	if (copied > len) {
+		copied = len;
+		msg->msg_flags |= MSG_TRUNC;
+	}
+	err = skb_copy_datagram_msg(skb, 0, msg, copied);
+	if (err)
+		goto out;
+
+	sock_recv_cmsgs(msg, sk, skb);
+	if (saddr) {
+		const struct nty_skb_cb *cb = NTY_SKB_CB(skb);
+
+		memset(saddr, 0, sizeof(*saddr));
+		saddr->snty_family = nty_family;
+		saddr->snty_port = cb->sport;
+		saddr->snty_ifindex = cb->ifindex;
+		ether_addr_copy(saddr->snty_addr, cb->saddr);
+		msg->msg_namelen = sizeof(*saddr);
+	}
+	/* As UDP: MSG_TRUNC asks for the datagram's real length. */
+	if (flags & MSG_TRUNC)
+		copied = skb->len;
+out:
+	skb_free_datagram(sk, skb);
+	return err ? err : copied;
+}
+
+static int nty_dgram_ioctl(struct socket *sock, unsigned int cmd,
+			   unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct sk_buff *skb;
+	int amount;
+
+	switch (cmd) {
+	case SIOCOUTQ:
+		amount = sk_wmem_alloc_get(sk);
+		break;
+	case SIOCINQ:
+		/* As UDP: the size of the next datagram. */
+		spin_lock_bh(&sk->sk_receive_queue.lock);
+		skb = skb_peek(&sk->sk_receive_queue);
+		amount = skb ? skb->len : 0;
+		spin_unlock_bh(&sk->sk_receive_queue.lock);
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	return put_user(amount, (int __user *)arg);
+}
+
+static int nty_dgram_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	/* SHUT_RD, SHUT_WR, SHUT_RDWR are 0, 1, 2; the mask bits one more. */
+	how++;
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+	lock_sock(sk);
+	if (!nty_sk(sk)->connected)
+		err = -ENOTCONN;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+struct proto nty_dgram_proto = {
+	.name		= "NTY",
+	.owner		= THIS_MODULE,
+	.obj_size	= sizeof(struct nty_sock),
+	.backlog_rcv	= nty_dgram_backlog_rcv,
+};
+
+const struct proto_ops nty_dgram_ops = {
+	.family		= PF_NTY,
+	.owner		= THIS_MODULE,
+	.release	= nty_sock_release,
+	.bind		= nty_sock_bind,
+	.connect	= nty_dgram_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= sock_no_accept,
+	.getname	= nty_sock_getname,
+	.poll		= datagram_poll,
+	.ioctl		= nty_dgram_ioctl,
+	.listen		= sock_no_listen,
+	.shutdown	= nty_dgram_shutdown,
+	.setsockopt	= nty_sock_setsockopt,
+	.getsockopt	= nty_sock_getsockopt,
+	.sendmsg	= nty_dgram_sendmsg,
+	.recvmsg	= nty_dgram_recvmsg,
+	.mmap		= sock_no_mmap,
+};

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage 2, the packet_type handler: __netif_receive_skb_core() calls
+ * nty_rcv() for every frame of EtherType ETH_P_NTY, after the ETH_P_ALL
+ * taps (tcpdump) have had their copy and beside ip_rcv().  Like ip_rcv()
+ * behind RPS, it does no protocol work: it takes ownership of the frame,
+ * counts it, picks the CPU that will process it and queues it there.
+ */
+#include <linux/jhash.h>
+
+#include "nty.h"
+
+static struct packet_type nty_packet_type;
+
+/*
+ * The flow hash that keeps a flow on one CPU, the part of RPS's flow
+ * dissector that NTY needs: sender MAC and both ports.  Frames too short
+ * to carry ports hash on the MAC alone; validation drops them later.
+ */
+static u32 nty_flow_hash(const struct sk_buff *skb)
+{
+	const struct ethhdr *eth = eth_hdr(skb);
+	const struct ntyhdr *nh;
+	u32 ports = 0;
+
+	if (pskb_may_pull((struct sk_buff *)skb, NTY_HLEN)) {
+		nh = (const struct ntyhdr *)skb->data;
+		ports = (__force u32)nh->source << 16 | (__force u32)nh->dest;
+	}
+	return jhash_3words(get_unaligned((u32 *)eth->h_source),
+			    get_unaligned((u16 *)(eth->h_source + 4)),
+			    ports ^ skb->skb_iif, 0);
+}
+
+static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
+		   struct packet_type *pt, struct net_device *orig_dev)
+{
+	struct net *net = dev_net(dev);
+
+	NTY_INC_STATS(net, IN_FRAMES);
+
+	/* Frames for another host: a promiscuous tap saw them, we do not. */
+	if (unlikely(skb->pkt_type == PACKET_OTHERHOST ||
+		     skb->pkt_type == PACKET_OUTGOING)) {
+		NTY_INC_STATS(net, IN_DISCARDS);
+		kfree_skb_reason(skb, SKB_DROP_REASON_OTHERHOST);
+		return NET_RX_DROP;
+	}
+
+	/* A tap may share this skb; the backlog needs one of its own. */
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		NTY_INC_STATS(net, IN_DISCARDS);
+		return NET_RX_DROP;
+	}
+
+	return nty_enqueue_to_backlog(skb, nty_flow_hash(skb));
+}
+
+/**
+ * nty_input_init - hook nty_rcv() under the EtherType in use
+ *
+ * A packet_type with no device receives on every interface of every
+ * namespace.
+ *
+ * Return: 0.
+ */
+int nty_input_init(void)
+{
+	nty_packet_type.type = nty_ethertype_be;
+	nty_packet_type.func = nty_rcv;
+	dev_add_pack(&nty_packet_type);
+	return 0;
+}
+
+/**
+ * nty_input_exit - unhook nty_rcv(); no call runs once this returns
+ */
+void nty_input_exit(void)
+{
+	dev_remove_pack(&nty_packet_type);
+}

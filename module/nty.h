@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * NTY internal declarations: what one stage of the receive path calls in
+ * another.  Each stage lives in its own file; see the README for the order.
+ */
+#ifndef _NTY_H
+#define _NTY_H
+
+#include <linux/types.h>
+#include <linux/skbuff.h>
+#include <linux/netdevice.h>
+#include <linux/percpu.h>
+#include <net/sock.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <uapi/linux/nty.h>
+
+#include "compat.h"
+
+/* Module parameters (main.c). */
+extern int nty_family;
+extern __be16 nty_ethertype_be;
+
+/*
+ * The per-namespace counters of /proc/net/nty/snmp, defined once: the enum
+ * index and the name users see.  X(index, "Name").
+ */
+#define NTY_MIB_ITEMS(X)						\
+	X(IN_FRAMES,		"InFrames")				\
+	X(IN_BACKLOG_DROPS,	"InBacklogDrops")			\
+	X(IN_HDR_ERRORS,	"InHdrErrors")				\
+	X(IN_CSUM_ERRORS,	"InCsumErrors")				\
+	X(IN_NO_PORT,		"InNoPort")				\
+	X(IN_DISCARDS,		"InDiscards")				\
+	X(IN_BCAST_COPIES,	"InBcastCopies")			\
+	X(IN_DELIVERS,		"InDelivers")				\
+	X(RCVBUF_ERRORS,	"RcvbufErrors")				\
+	X(SOCK_BACKLOG_QUEUED,	"SockBacklogQueued")			\
+	X(SOCK_BACKLOG_DROPS,	"SockBacklogDrops")			\
+	X(PREQUEUE_QUEUED,	"PrequeueQueued")			\
+	X(PREQUEUE_PROCESSED,	"PrequeueProcessed")			\
+	X(PREQUEUE_OVERFLOW,	"PrequeueOverflow")			\
+	X(OUT_FRAMES,		"OutFrames")				\
+	X(OUT_DROPS,		"OutDrops")
+
+#define NTY_MIB_ENUM(idx, name) NTY_MIB_##idx,
+enum nty_mib {
+	NTY_MIB_ITEMS(NTY_MIB_ENUM)
+	__NTY_MIB_MAX
+};
+#undef NTY_MIB_ENUM
+
+/**
+ * struct nty_net - NTY's state in one network namespace
+ * @mib: per-CPU counters, indexed by enum nty_mib
+ * @proc_dir: /proc/net/nty
+ * @sysctl_hdr: /proc/sys/net/nty
+ * @somaxconn: listen backlog clamp (net.core.somaxconn)
+ * @rmem_default: initial SO_RCVBUF (net.core.rmem_default)
+ * @rmem_max: largest SO_RCVBUF a user may set (net.core.rmem_max)
+ * @wmem_default: initial SO_SNDBUF (net.core.wmem_default)
+ * @wmem_max: largest SO_SNDBUF a user may set (net.core.wmem_max)
+ * @prequeue: 1 to let a blocked reader do stream protocol work
+ * @port_range: ephemeral ports, [0] to [1] (net.ipv4.ip_local_port_range)
+ * @sklist: every NTY socket of the namespace, for /proc/net/nty/sockets
+ * @sklist_lock: serialises writers of @sklist
+ */
+struct nty_net {
+	unsigned long __percpu	*mib;
+	struct proc_dir_entry	*proc_dir;
+	struct ctl_table_header	*sysctl_hdr;
+	int			somaxconn;
+	int			rmem_default;
+	int			rmem_max;
+	int			wmem_default;
+	int			wmem_max;
+	int			prequeue;
+	int			port_range[2];
+	struct hlist_head	sklist;
+	struct mutex		sklist_lock;
+};
+
+extern unsigned int nty_net_id;
+
+static inline struct nty_net *nty_pernet(const struct net *net)
+{
+	return net_generic(net, nty_net_id);
+}
+
+/* Callable from any context: this_cpu_inc is IRQ safe. */
+#define NTY_INC_STATS(net, field) \
+	this_cpu_inc(nty_pernet(net)->mib[NTY_MIB_##field])
+#define NTY_ADD_STATS(net, field, n) \
+	this_cpu_add(nty_pernet(net)->mib[NTY_MIB_##field], n)
+
+/**
+ * struct nty_skb_cb - what the receive path learns about a frame
+ * @ifindex: interface the frame arrived on
+ * @sport: sender's port (network order)
+ * @dport: destination port (network order)
+ * @saddr: sender's MAC
+ * @bcast: sent to a broadcast or multicast MAC
+ * @sk_type: socket type the frame is for (SOCK_DGRAM or SOCK_STREAM)
+ *
+ * Kept clear of the tail of skb->cb, where struct sock_skb_cb (the drop
+ * count for SO_RXQ_OVFL) lives once the frame is on a socket.
+ */
+struct nty_skb_cb {
+	int		ifindex;
+	__be16		sport;
+	__be16		dport;
+	u8		saddr[ETH_ALEN];
+	u8		bcast;
+	u8		sk_type;
+};
+
+#define NTY_SKB_CB(skb) ((struct nty_skb_cb *)((skb)->cb))
+
+/**
+ * struct nty_sock - an AF_NTY socket
+ * @sk: the socket; must stay first
+ * @bind_node: link in the port table (demux.c)
+ * @conn_node: link in the connected table (demux.c)
+ * @sport: local port, network order; 0 while unbound
+ * @bound_ifindex: bound interface, 0 = any
+ * @dport: connected peer's port
+ * @daddr: connected peer's MAC
+ * @difindex: interface toward the connected peer
+ * @connected: the peer fields are valid and @conn_node is hashed
+ */
+struct nty_sock {
+	struct sock		sk;
+	struct hlist_node	bind_node;
+	struct hlist_node	conn_node;
+	__be16			sport;
+	int			bound_ifindex;
+	__be16			dport;
+	u8			daddr[ETH_ALEN];
+	int			difindex;
+	bool			connected;
+};
+
+static inline struct nty_sock *nty_sk(const struct sock *sk)
+{
+	return (struct nty_sock *)sk;
+}
+
+/* Global tunables (sysctl.c); per-CPU and so not per namespace. */
+extern int nty_max_backlog;
+extern int nty_napi_weight;
+
+/* wire.c: the header, built and validated in one place. */
+enum nty_hdr_verdict {
+	NTY_HDR_OK,
+	NTY_HDR_SHORT,		/* shorter than the header */
+	NTY_HDR_VERSION,	/* unknown version */
+	NTY_HDR_TYPE,		/* unknown type */
+	NTY_HDR_LEN,		/* len field disagrees with the frame */
+	NTY_HDR_CSUM,		/* checksum wrong */
+};
+
+void nty_build_header(struct ntyhdr *nh, u8 type, u8 flags, __be16 sport,
+		      __be16 dport, unsigned int len);
+__sum16 nty_csum(const void *buf, unsigned int len);
+enum nty_hdr_verdict nty_check_header(const struct ntyhdr *nh,
+				      unsigned int frame_len);
+enum nty_hdr_verdict nty_validate_skb(struct sk_buff *skb);
+
+/* input.c: the packet_type handler. */
+int nty_input_init(void);
+void nty_input_exit(void);
+
+/* backlog.c: per-CPU backlog and its NAPI poll. */
+struct nty_softnet_stat {
+	unsigned long processed;
+	unsigned long dropped;
+	unsigned long time_squeeze;
+	unsigned long received_rps;
+	unsigned int qlen;
+};
+
+int nty_backlog_init(void);
+void nty_backlog_exit(void);
+int nty_enqueue_to_backlog(struct sk_buff *skb, u32 flow_hash);
+void nty_softnet_stat(int cpu, struct nty_softnet_stat *st);
+void nty_backlog_set_weight(int weight);
+int nty_rps_set_cpus(const struct cpumask *mask);
+void nty_rps_get_cpus(struct cpumask *mask);
+
+/* demux.c: socket tables. */
+int nty_demux_init(void);
+void nty_demux_exit(void);
+int nty_bind_port(struct sock *sk, __be16 port, int ifindex);
+void nty_unhash(struct sock *sk);
+void nty_hash_connected(struct sock *sk);
+void nty_unhash_connected(struct sock *sk);
+struct sock *nty_lookup(struct net *net, const struct nty_skb_cb *cb);
+int nty_deliver_bcast(struct net *net, struct sk_buff *skb,
+		      int (*deliver)(struct sock *sk, struct sk_buff *skb));
+
+/* datagram.c: the datagram socket type. */
+extern const struct proto_ops nty_dgram_ops;
+extern struct proto nty_dgram_proto;
+void nty_dgram_init_sock(struct sock *sk);
+int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb);
+
+/* af_nty.c: the family and the socket calls every type shares. */
+int nty_af_init(void);
+void nty_af_exit(void);
+int nty_sock_release(struct socket *sock);
+int nty_sock_bind(struct socket *sock, struct sockaddr *uaddr, int len);
+int nty_sock_getname(struct socket *sock, struct sockaddr *uaddr, int peer);
+int nty_sock_setsockopt(struct socket *sock, int level, int optname,
+			sockptr_t optval, unsigned int optlen);
+int nty_sock_getsockopt(struct socket *sock, int level, int optname,
+			char __user *optval, int __user *optlen);
+int nty_check_addr(const struct sockaddr *uaddr, int len);
+
+/* protocol.c: from the backlog poll to the socket. */
+void nty_protocol_rcv(struct sk_buff *skb);
+
+/* netns.c, proc.c, sysctl.c, debugfs.c */
+int nty_netns_init(void);
+void nty_netns_exit(void);
+int nty_proc_init_net(struct net *net);
+void nty_proc_exit_net(struct net *net);
+int nty_sysctl_init_net(struct net *net);
+void nty_sysctl_exit_net(struct net *net);
+int nty_debugfs_init(void);
+void nty_debugfs_exit(void);
+
+#endif /* _NTY_H */

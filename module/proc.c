@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/net/nty: the tables users read, one seq_file each, per network
+ * namespace.  snmp is in /proc/net/snmp's format (a line of names, then a
+ * line of values, each starting with the tag), softnet one row per CPU,
+ * sockets one row per socket.
+ */
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <net/net_namespace.h>
+
+#include "nty.h"
+
+#define NTY_MIB_NAME(idx, name) name,
+static const char * const nty_mib_names[] = {
+	NTY_MIB_ITEMS(NTY_MIB_NAME)
+};
+
+#undef NTY_MIB_NAME
+
+static int nty_snmp_show(struct seq_file *seq, void *v)
+{
+	struct nty_net *nn = nty_pernet(seq_file_single_net(seq));
+	unsigned long sum;
+	int i, cpu;
+
+	seq_puts(seq, "Nty:");
+	for (i = 0; i < __NTY_MIB_MAX; i++)
+		seq_printf(seq, " %s", nty_mib_names[i]);
+	seq_puts(seq, "\nNty:");
+	for (i = 0; i < __NTY_MIB_MAX; i++) {
+		sum = 0;
+		for_each_possible_cpu(cpu)
+			sum += per_cpu(nn->mib[i], cpu);
+		seq_printf(seq, " %lu", sum);
+	}
+	seq_putc(seq, '\n');
+	return 0;
+}
+
+static int nty_softnet_show(struct seq_file *seq, void *v)
+{
+	struct nty_softnet_stat st;
+	int cpu;
+
+	seq_puts(seq, "cpu processed dropped time_squeeze received_rps backlog_len\n");
+	for_each_online_cpu(cpu) {
+		nty_softnet_stat(cpu, &st);
+		seq_printf(seq, "%d %lu %lu %lu %lu %u\n", cpu, st.processed,
+			   st.dropped, st.time_squeeze, st.received_rps,
+			   st.qlen);
+	}
+	return 0;
+}
+
+static void *nty_sockets_start(struct seq_file *seq, loff_t *pos)
+	__acquires(RCU)
+{
+	struct nty_net *nn = nty_pernet(seq_file_net(seq));
+
+	rcu_read_lock();
+	return seq_hlist_start_head_rcu(&nn->sklist, *pos);
+}
+
+static void *nty_sockets_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct nty_net *nn = nty_pernet(seq_file_net(seq));
+
+	return seq_hlist_next_rcu(v, &nn->sklist, pos);
+}
+
+static void nty_sockets_stop(struct seq_file *seq, void *v)
+	__releases(RCU)
+{
+	rcu_read_unlock();
+}
+
+static const char *nty_sock_state(const struct sock *sk)
+{
+	if (nty_sk(sk)->connected)
+		return "ESTAB";
+	return "UNCONN";
+}
+
+static int nty_sockets_show(struct seq_file *seq, void *v)
+{
+	static const u8 zero_mac[ETH_ALEN];
+	const struct nty_sock *ns;
+	struct sk_buff *skb;
+	struct sock *sk;
+	unsigned int backlog = 0;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq, "type   state   lport remote_mac        rport ifindex rx_queue backlog prequeue tx_queue drops uid inode\n");
+		return 0;
+	}
+	sk = sk_entry(v);
+	ns = nty_sk(sk);
+
+	/* The socket backlog is guarded by the socket spinlock. */
+	spin_lock_bh(&sk->sk_lock.slock);
+	for (skb = sk->sk_backlog.head; skb; skb = skb->next)
+		backlog++;
+	spin_unlock_bh(&sk->sk_lock.slock);
+
+	seq_printf(seq, "%-6s %-7s %5u %pM %5u %7d %8d %7u %8u %8d %5u %3u %lu\n",
+		   sk->sk_type == SOCK_DGRAM ? "dgram" : "stream",
+		   nty_sock_state(sk), ntohs(ns->sport),
+		   ns->connected ? ns->daddr : zero_mac,
+		   ns->connected ? ntohs(ns->dport) : 0,
+		   ns->connected ? ns->difindex : ns->bound_ifindex,
+		   sk_rmem_alloc_get(sk), backlog, 0U, sk_wmem_alloc_get(sk),
+		   atomic_read(&sk->sk_drops),
+		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
+		   sock_i_ino(sk));
+	return 0;
+}
+
+static const struct seq_operations nty_sockets_seq_ops = {
+	.start	= nty_sockets_start,
+	.next	= nty_sockets_next,
+	.stop	= nty_sockets_stop,
+	.show	= nty_sockets_show,
+};
+
+/**
+ * nty_proc_init_net - create /proc/net/nty and its tables in @net
+ * @net: the namespace
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nty_proc_init_net(struct net *net)
+{
+	struct nty_net *nn = nty_pernet(net);
+
+	nn->proc_dir = proc_net_mkdir(net, "nty", net->proc_net);
+	if (!nn->proc_dir)
+		return -ENOMEM;
+	if (!proc_create_net_single("snmp", 0444, nn->proc_dir,
+				    nty_snmp_show, NULL) ||
+	    !proc_create_net_single("softnet", 0444, nn->proc_dir,
+				    nty_softnet_show, NULL) ||
+	    !proc_create_net("sockets", 0444, nn->proc_dir,
+			     &nty_sockets_seq_ops,
+			     sizeof(struct seq_net_private))) {
+		remove_proc_subtree("nty", net->proc_net);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * nty_proc_exit_net - remove /proc/net/nty from @net
+ * @net: the namespace
+ */
+void nty_proc_exit_net(struct net *net)
+{
+	remove_proc_subtree("nty", net->proc_net);
+}

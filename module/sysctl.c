@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/sys/net/nty: NTY's tunables, named and defaulted after the kernel's
+ * own (net.core.netdev_max_backlog, dev_weight, somaxconn, rmem_*,
+ * wmem_*, net.ipv4.ip_local_port_range).  The per-CPU ones (max_backlog,
+ * napi_weight, rps_cpus) are global, as net.core's are; other namespaces
+ * see them read-only.
+ */
+#include <linux/sysctl.h>
+#include <linux/slab.h>
+#include <linux/cpumask.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "nty.h"
+
+int nty_max_backlog = 1000;
+EXPORT_SYMBOL_GPL(nty_max_backlog);
+int nty_napi_weight = NAPI_POLL_WEIGHT;
+
+static int nty_one = 1;
+static int nty_max_weight = 1024;
+static int nty_port_min = 1;
+static int nty_port_max = 65535;
+static int nty_min_rcvbuf = SOCK_MIN_RCVBUF;
+static int nty_min_sndbuf = SOCK_MIN_SNDBUF;
+static int nty_somaxconn_max = 65535;
+
+static int nty_proc_napi_weight(NTY_CTL_TABLE *table, int write, void *buffer,
+				size_t *lenp, loff_t *ppos)
+{
+	int ret = proc_dointvec_minmax(table, write, buffer, lenp, ppos);
+
+	if (!ret && write)
+		nty_backlog_set_weight(READ_ONCE(nty_napi_weight));
+	return ret;
+}
+
+/* A hex CPU mask, as /sys/class/net/<dev>/queues/rx-<n>/rps_cpus. */
+static int nty_proc_rps_cpus(NTY_CTL_TABLE *table, int write, void *buffer,
+			     size_t *lenp, loff_t *ppos)
+{
+	struct ctl_table tmp = *table;
+	size_t len = nr_cpu_ids / 4 + 16;
+	cpumask_var_t mask;
+	char *buf;
+	int ret = -ENOMEM;
+
+	buf = kzalloc(len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (!zalloc_cpumask_var(&mask, GFP_KERNEL))
+		goto out_buf;
+	tmp.data = buf;
+	tmp.maxlen = len;
+	if (write) {
+		ret = proc_dostring(&tmp, write, buffer, lenp, ppos);
+		if (ret)
+			goto out;
+		ret = cpumask_parse(buf, mask);
+		if (ret)
+			goto out;
+		if (!cpumask_subset(mask, cpu_possible_mask)) {
+			ret = -EINVAL;
+			goto out;
+		}
+		ret = nty_rps_set_cpus(mask);
+	} else {
+		nty_rps_get_cpus(mask);
+		snprintf(buf, len, "%*pb", cpumask_pr_args(mask));
+		ret = proc_dostring(&tmp, write, buffer, lenp, ppos);
+	}
+out:
+	free_cpumask_var(mask);
+out_buf:
+	kfree(buf);
+	return ret;
+}
+
+/* Both ends in range and in order, as ip_local_port_range insists. */
+static int nty_proc_port_range(NTY_CTL_TABLE *table, int write, void *buffer,
+			       size_t *lenp, loff_t *ppos)
+{
+	int *range = table->data;
+	int val[2] = { READ_ONCE(range[0]), READ_ONCE(range[1]) };
+	struct ctl_table tmp = *table;
+	int ret;
+
+	tmp.data = val;
+	ret = proc_dointvec_minmax(&tmp, write, buffer, lenp, ppos);
+	if (!write || ret)
+		return ret;
+	if (val[0] > val[1])
+		return -EINVAL;
+	WRITE_ONCE(range[0], val[0]);
+	WRITE_ONCE(range[1], val[1]);
+	return 0;
+}
+
+/* Entries up to here are global; the rest point into struct nty_net. */
+#define NTY_SYSCTL_GLOBAL 3
+
+static struct ctl_table nty_sysctl_template[] = {
+	{
+		.procname	= "max_backlog",
+		.data		= &nty_max_backlog,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &nty_one,
+	},
+	{
+		.procname	= "napi_weight",
+		.data		= &nty_napi_weight,
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= nty_proc_napi_weight,
+		.extra1		= &nty_one,
+		.extra2		= &nty_max_weight,
+	},
+	{
+		.procname	= "rps_cpus",
+		.mode		= 0644,
+		.proc_handler	= nty_proc_rps_cpus,
+	},
+	{
+		.procname	= "somaxconn",
+		.data		= (void *)offsetof(struct nty_net, somaxconn),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &nty_one,
+		.extra2		= &nty_somaxconn_max,
+	},
+	{
+		.procname	= "rmem_default",
+		.data		= (void *)offsetof(struct nty_net, rmem_default),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &nty_min_rcvbuf,
+	},
+	{
+		.procname	= "rmem_max",
+		.data		= (void *)offsetof(struct nty_net, rmem_max),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &nty_min_rcvbuf,
+	},
+	{
+		.procname	= "wmem_default",
+		.data		= (void *)offsetof(struct nty_net, wmem_default),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &nty_min_sndbuf,
+	},
+	{
+		.procname	= "wmem_max",
+		.data		= (void *)offsetof(struct nty_net, wmem_max),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &nty_min_sndbuf,
+	},
+	{
+		.procname	= "prequeue",
+		.data		= (void *)offsetof(struct nty_net, prequeue),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "local_port_range",
+		.data		= (void *)offsetof(struct nty_net, port_range),
+		.maxlen		= sizeof(int) * 2,
+		.mode		= 0644,
+		.proc_handler	= nty_proc_port_range,
+		.extra1		= &nty_port_min,
+		.extra2		= &nty_port_max,
+	},
+	{ }
+};
+
+/**
+ * nty_sysctl_init_net - register /proc/sys/net/nty in @net
+ * @net: the namespace; its struct nty_net holds the defaults already
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nty_sysctl_init_net(struct net *net)
+{
+	struct nty_net *nn = nty_pernet(net);
+	struct ctl_table *table;
+	size_t i, n = ARRAY_SIZE(nty_sysctl_template) - 1;
+
+	table = kmemdup(nty_sysctl_template, sizeof(nty_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		if (i >= NTY_SYSCTL_GLOBAL)
+			table[i].data = (char *)nn + (uintptr_t)table[i].data;
+		else if (!net_eq(net, &init_net))
+			table[i].mode = 0444;
+	}
+	nn->sysctl_hdr = nty_register_net_sysctl(net, "net/nty", table, n);
+	if (!nn->sysctl_hdr) {
+		kfree(table);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * nty_sysctl_exit_net - unregister /proc/sys/net/nty in @net
+ * @net: the namespace
+ */
+void nty_sysctl_exit_net(struct net *net)
+{
+	struct nty_net *nn = nty_pernet(net);
+	const struct ctl_table *table = nn->sysctl_hdr->ctl_table_arg;
+
+	unregister_net_sysctl_table(nn->sysctl_hdr);
+	kfree(table);
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage 1, the wire format: the NTY header is built and checked here and
+ * nowhere else.  The checks are pure functions of the header and the frame
+ * length so that KUnit can drive every error class without a socket.
+ */
+#include <linux/export.h>
+#include <net/checksum.h>
+
+#include "nty.h"
+
+/**
+ * nty_csum - Internet checksum of a linear buffer
+ * @buf: header followed by payload
+ * @len: bytes
+ *
+ * Return: the folded ones' complement sum; 0 when @buf holds a header whose
+ * check field is correct.
+ */
+__sum16 nty_csum(const void *buf, unsigned int len)
+{
+	return csum_fold(csum_partial(buf, len, 0));
+}
+EXPORT_SYMBOL_GPL(nty_csum);
+
+/**
+ * nty_build_header - fill in an NTY header, checksum left for the caller
+ * @nh: the header, followed in memory by nothing the caller has not set
+ * @type: NTY_TYPE_*
+ * @flags: NTY_F_* (stream only)
+ * @sport: source port, network order
+ * @dport: destination port, network order
+ * @len: header plus payload bytes
+ *
+ * The check field is zeroed; the caller sums the header and payload with
+ * nty_csum() once the payload is in place.
+ */
+void nty_build_header(struct ntyhdr *nh, u8 type, u8 flags, __be16 sport,
+		      __be16 dport, unsigned int len)
+{
+	memset(nh, 0, sizeof(*nh));
+	nh->version = NTY_VERSION;
+	nh->type = type;
+	nh->flags = flags;
+	nh->source = sport;
+	nh->dest = dport;
+	nh->len = htons(len);
+}
+EXPORT_SYMBOL_GPL(nty_build_header);
+
+/**
+ * nty_check_header - validate the fixed fields of a header
+ * @nh: the header
+ * @frame_len: bytes the link layer delivered after the Ethernet header
+ *
+ * Ethernet pads short frames to 60 bytes, so a frame may be longer than
+ * the header says, but only by padding; any other disagreement between
+ * @nh->len and @frame_len is an error.
+ *
+ * Return: NTY_HDR_OK or the first error class found.
+ */
+enum nty_hdr_verdict nty_check_header(const struct ntyhdr *nh,
+				      unsigned int frame_len)
+{
+	unsigned int len;
+
+	if (frame_len < NTY_HLEN)
+		return NTY_HDR_SHORT;
+	if (nh->version != NTY_VERSION)
+		return NTY_HDR_VERSION;
+	if (nh->type == 0 || nh->type >= __NTY_TYPE_MAX)
+		return NTY_HDR_TYPE;
+	len = ntohs(nh->len);
+	if (len < NTY_HLEN || len > frame_len)
+		return NTY_HDR_LEN;
+	if (len < frame_len && frame_len > ETH_ZLEN - ETH_HLEN)
+		return NTY_HDR_LEN;
+	return NTY_HDR_OK;
+}
+EXPORT_SYMBOL_GPL(nty_check_header);
+
+/**
+ * nty_validate_skb - validate a received frame and trim Ethernet padding
+ * @skb: frame with skb->data at the NTY header
+ *
+ * On success the header is in the linear area, the skb is exactly
+ * @nh->len bytes long and its checksum has been verified (with the
+ * device's CHECKSUM_COMPLETE sum when it supplied one).
+ *
+ * Return: NTY_HDR_OK or the error class.
+ */
+enum nty_hdr_verdict nty_validate_skb(struct sk_buff *skb)
+{
+	const struct ntyhdr *nh;
+	enum nty_hdr_verdict v;
+
+	if (!pskb_may_pull(skb, NTY_HLEN))
+		return NTY_HDR_SHORT;
+	nh = (const struct ntyhdr *)skb->data;
+	v = nty_check_header(nh, skb->len);
+	if (v != NTY_HDR_OK)
+		return v;
+	if (pskb_trim_rcsum(skb, ntohs(nh->len)))
+		return NTY_HDR_LEN;
+	if (skb_checksum_simple_validate(skb))
+		return NTY_HDR_CSUM;
+	return NTY_HDR_OK;
+}
+EXPORT_SYMBOL_GPL(nty_validate_skb);
