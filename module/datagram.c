@@ -221,9 +221,10 @@ static int nty_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 	return len;
 
 out_free:
+	/* Built but never handed to the device. */
+	NTY_INC_STATS(net, OUT_DROPS);
 	kfree_skb(skb);
 out_dev:
-	NTY_INC_STATS(net, OUT_DROPS);
 	dev_put(dev);
 	return err;
 }

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ntycat: netcat for NTY datagram sockets.
+ *
+ *   ntycat [-i IFACE] [-c COUNT] [-q] [-v] [-w SECS] -l PORT
+ *   ntycat [-p PORT] [-c COUNT -s SIZE] [-n] IFACE MAC PORT
+ *
+ * Receive: bind PORT (on IFACE, or every interface) and write each
+ * datagram's payload to stdout.  Send: each line of stdin becomes one
+ * datagram to MAC:PORT through IFACE; with -c, COUNT test datagrams of
+ * SIZE bytes are sent instead, each starting with its 32-bit sequence
+ * number, which the receiver checks with -c.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdint.h>
+
+#include "lib/nty_user.h"
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: ntycat [-i IFACE] [-c COUNT] [-q] [-v] [-w SECS] -l PORT\n"
+		"       ntycat [-p PORT] [-c COUNT] [-s SIZE] IFACE MAC PORT\n"
+		"\n"
+		"  -l PORT   listen: print datagrams received on PORT\n"
+		"  -i IFACE  listen on IFACE only (default: every interface)\n"
+		"  -p PORT   local port to send from (default: ephemeral)\n"
+		"  -c COUNT  send COUNT test datagrams; with -l, exit after COUNT\n"
+		"  -s SIZE   payload bytes of test datagrams (default 64, >= 4)\n"
+		"  -q        with -l: print a summary, not the payloads\n"
+		"  -v        with -l: print each sender before its payload\n"
+		"  -w SECS   with -l: give up after SECS without a datagram\n"
+		"MAC ff:ff:ff:ff:ff:ff broadcasts to every NTY host on the link.\n");
+	exit(2);
+}
+
+static int parse_port(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 0);
+
+	if (*s == '\0' || *end || v < 0 || v > 65535) {
+		fprintf(stderr, "ntycat: bad port '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
+static int do_listen(int fd, long count, int quiet, int verbose, int wait)
+{
+	unsigned char buf[65536];
+	struct sockaddr_nty from;
+	long n = 0, bad = 0;
+	uint32_t seq;
+
+	while (count < 0 || n < count) {
+		socklen_t alen = sizeof(from);
+		ssize_t len;
+
+		if (wait > 0) {
+			struct pollfd p = { .fd = fd, .events = POLLIN };
+			int r = poll(&p, 1, wait * 1000);
+
+			if (r == 0) {
+				fprintf(stderr, "ntycat: timeout after %ld datagrams\n", n);
+				break;
+			}
+		}
+		len = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+			       &alen);
+		if (len < 0) {
+			perror("ntycat: recvfrom");
+			return 1;
+		}
+		if (count >= 0 && len >= 4) {
+			memcpy(&seq, buf, 4);
+			if (ntohl(seq) != (uint32_t)n)
+				bad++;
+		}
+		n++;
+		if (verbose)
+			printf("from %02x:%02x:%02x:%02x:%02x:%02x port %u if %d, %zd bytes\n",
+			       from.snty_addr[0], from.snty_addr[1],
+			       from.snty_addr[2], from.snty_addr[3],
+			       from.snty_addr[4], from.snty_addr[5],
+			       ntohs(from.snty_port), from.snty_ifindex, len);
+		if (!quiet && fwrite(buf, 1, len, stdout) != (size_t)len)
+			return 1;
+		fflush(stdout);
+	}
+	if (quiet)
+		printf("received %ld datagrams, %ld out of sequence\n", n, bad);
+	return bad ? 1 : 0;
+}
+
+static int send_one(int fd, const void *buf, size_t len,
+		    const struct sockaddr_nty *to)
+{
+	if (sendto(fd, buf, len, 0, (const struct sockaddr *)to,
+		   sizeof(*to)) < 0) {
+		perror("ntycat: sendto");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int fam = nty_user_family(), opt, fd, quiet = 0, verbose = 0, wait = 0;
+	long count = -1, size = 64, i;
+	int lport = -1, sport = 0;
+	const char *ifname = NULL;
+	struct sockaddr_nty a = { 0 };
+	unsigned char *buf;
+	char line[65536];
+
+	while ((opt = getopt(argc, argv, "l:i:p:c:s:qvw:h")) != -1) {
+		switch (opt) {
+		case 'l': lport = parse_port(optarg); break;
+		case 'i': ifname = optarg; break;
+		case 'p': sport = parse_port(optarg); break;
+		case 'c': count = atol(optarg); break;
+		case 's': size = atol(optarg); break;
+		case 'q': quiet = 1; break;
+		case 'v': verbose = 1; break;
+		case 'w': wait = atoi(optarg); break;
+		default: usage();
+		}
+	}
+
+	fd = socket(fam, SOCK_DGRAM, 0);
+	if (fd < 0) {
+		perror("ntycat: socket (is nty.ko loaded?)");
+		return 1;
+	}
+	a.snty_family = fam;
+
+	if (lport >= 0) {
+		if (optind != argc)
+			usage();
+		if (ifname && nty_ifinfo(ifname, &a.snty_ifindex, NULL)) {
+			fprintf(stderr, "ntycat: no interface '%s'\n", ifname);
+			return 1;
+		}
+		a.snty_port = htons(lport);
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			perror("ntycat: bind");
+			return 1;
+		}
+		return do_listen(fd, count, quiet, verbose, wait);
+	}
+
+	if (argc - optind != 3 || size < 4 || size > 65535)
+		usage();
+	if (sport) {
+		a.snty_port = htons(sport);
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			perror("ntycat: bind");
+			return 1;
+		}
+	}
+	if (nty_ifinfo(argv[optind], &a.snty_ifindex, NULL)) {
+		fprintf(stderr, "ntycat: no interface '%s'\n", argv[optind]);
+		return 1;
+	}
+	if (nty_parse_mac(argv[optind + 1], a.snty_addr)) {
+		fprintf(stderr, "ntycat: bad MAC '%s'\n", argv[optind + 1]);
+		return 2;
+	}
+	a.snty_port = htons(parse_port(argv[optind + 2]));
+
+	if (count >= 0) {
+		buf = calloc(1, size);
+		if (!buf)
+			return 1;
+		for (i = 0; i < count; i++) {
+			uint32_t seq = htonl(i);
+
+			memcpy(buf, &seq, 4);
+			if (send_one(fd, buf, size, &a))
+				return 1;
+		}
+		return 0;
+	}
+	while (fgets(line, sizeof(line), stdin))
+		if (send_one(fd, line, strlen(line), &a))
+			return 1;
+	return 0;
+}

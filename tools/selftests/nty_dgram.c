@@ -1,0 +1,1038 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Datagram sockets end to end, across two namespaces joined by veth
+ * (tools/selftests/topo.sh sets them up):
+ *
+ *   +---------- nty-a ----------+        +---------- nty-b ----------+
+ *   |  sender sockets,  AF_PACKET|  veth  |  receiver sockets         |
+ *   |  injector              va  +--------+  vb                       |
+ *   +---------------------------+        +---------------------------+
+ *
+ * Every test asserts the behaviour and the counters that prove it.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "../../tools/lib/nty_user.h"
+#include "kselftest_harness.h"
+
+#define NS_A "nty-a"
+#define NS_B "nty-b"
+#define MTU_PAYLOAD (1500 - NTY_HLEN)
+
+static void enter_ns(const char *name)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "setns %s: %s\n", name, strerror(errno));
+		exit(1);
+	}
+	close(fd);
+}
+
+/* The tunables that are global live in the initial namespace (PID 1's). */
+static void enter_init_ns(void)
+{
+	int fd = open("/proc/1/ns/net", O_RDONLY);
+
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "setns init: %s\n", strerror(errno));
+		exit(1);
+	}
+	close(fd);
+}
+
+static long long snmp_in(const char *ns, const char *name)
+{
+	enter_ns(ns);
+	return nty_snmp(name);
+}
+
+static void write_file(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(val, f) < 0 || fclose(f)) {
+		fprintf(stderr, "write %s: %s\n", path, strerror(errno));
+		exit(1);
+	}
+}
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static void msleep(int ms)
+{
+	usleep(ms * 1000);
+}
+
+/* Wait until a counter of @ns reaches @target; the path runs in softirq. */
+static long long wait_snmp(const char *ns, const char *name, long long target)
+{
+	long long v = 0;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		v = snmp_in(ns, name);
+		if (v >= target)
+			break;
+		msleep(10);
+	}
+	return v;
+}
+
+static const char * const drop_counters[] = {
+	"InBacklogDrops", "InHdrErrors", "InCsumErrors", "InNoPort",
+	"InDiscards", "RcvbufErrors", "SockBacklogDrops",
+};
+
+/* InFrames + InBcastCopies - (InDelivers + every drop): 0 when conserved. */
+static long long conservation_gap(const char *ns)
+{
+	long long gap;
+	unsigned int i;
+
+	enter_ns(ns);
+	gap = nty_snmp("InFrames") + nty_snmp("InBcastCopies") -
+	      nty_snmp("InDelivers");
+	for (i = 0; i < sizeof(drop_counters) / sizeof(drop_counters[0]); i++)
+		gap -= nty_snmp(drop_counters[i]);
+	return gap;
+}
+
+/* Sum of a column of /proc/net/nty/softnet over every CPU. */
+static long softnet_sum(const char *col)
+{
+	char head[256], line[256], *tok, *save;
+	long sum = 0;
+	int idx = -1, i;
+	FILE *f = fopen("/proc/net/nty/softnet", "r");
+
+	if (!f || !fgets(head, sizeof(head), f))
+		return -1;
+	for (i = 0, tok = strtok_r(head, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save), i++)
+		if (!strcmp(tok, col))
+			idx = i;
+	while (idx >= 0 && fgets(line, sizeof(line), f)) {
+		for (i = 0, tok = strtok_r(line, " \n", &save); tok && i < idx;
+		     tok = strtok_r(NULL, " \n", &save), i++)
+			;
+		if (tok)
+			sum += atol(tok);
+	}
+	fclose(f);
+	return sum;
+}
+
+/* A column of this namespace's /proc/net/nty/sockets row for @lport. */
+static long socket_column(int lport, const char *col)
+{
+	char head[512], line[512], *tok, *save;
+	int idx = -1, i, port_idx = -1;
+	long val = -1;
+	FILE *f = fopen("/proc/net/nty/sockets", "r");
+
+	if (!f || !fgets(head, sizeof(head), f))
+		return -1;
+	for (i = 0, tok = strtok_r(head, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save), i++) {
+		if (!strcmp(tok, col))
+			idx = i;
+		if (!strcmp(tok, "lport"))
+			port_idx = i;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *cols[32];
+		int n = 0;
+
+		for (tok = strtok_r(line, " \n", &save); tok && n < 32;
+		     tok = strtok_r(NULL, " \n", &save))
+			cols[n++] = tok;
+		if (idx < n && port_idx < n && atoi(cols[port_idx]) == lport)
+			val = atol(cols[idx]);
+	}
+	fclose(f);
+	return val;
+}
+
+FIXTURE(dgram) {
+	int fam;
+	int va_ifindex, vb_ifindex;
+	unsigned char va_mac[6], vb_mac[6];
+};
+
+FIXTURE_SETUP(dgram)
+{
+	self->fam = nty_user_family();
+	enter_ns(NS_A);
+	ASSERT_EQ(0, nty_ifinfo("va", &self->va_ifindex, self->va_mac));
+	enter_ns(NS_B);
+	ASSERT_EQ(0, nty_ifinfo("vb", &self->vb_ifindex, self->vb_mac));
+}
+
+FIXTURE_TEARDOWN(dgram)
+{
+}
+
+static int sock_in(const char *ns, int fam)
+{
+	enter_ns(ns);
+	return socket(fam, SOCK_DGRAM, 0);
+}
+
+static int bind_port(int fd, int fam, int port, int ifindex)
+{
+	struct sockaddr_nty a = {
+		.snty_family = fam,
+		.snty_port = htons(port),
+		.snty_ifindex = ifindex,
+	};
+
+	return bind(fd, (struct sockaddr *)&a, sizeof(a));
+}
+
+/* Receiver bound to @port in nty-b. */
+static int rx_socket(struct __test_metadata *_metadata,
+		     FIXTURE_DATA(dgram) *self, int port)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	int fd = sock_in(NS_B, self->fam);
+
+	if (fd < 0 || bind_port(fd, self->fam, port, 0) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+		TH_LOG("rx socket on %d: %s", port, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+static struct sockaddr_nty to_b(FIXTURE_DATA(dgram) *self, int port)
+{
+	struct sockaddr_nty a = {
+		.snty_family = self->fam,
+		.snty_port = htons(port),
+		.snty_ifindex = self->va_ifindex,
+	};
+
+	memcpy(a.snty_addr, self->vb_mac, 6);
+	return a;
+}
+
+static ssize_t send_b(int fd, FIXTURE_DATA(dgram) *self, int port,
+		      const void *buf, size_t len)
+{
+	struct sockaddr_nty a = to_b(self, port);
+
+	return sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof(a));
+}
+
+/* @count numbered datagrams of @size bytes from nty-a to nty-b:@port. */
+static int send_seq(FIXTURE_DATA(dgram) *self, int port, int count, int size)
+{
+	unsigned char buf[2048] = { 0 };
+	int fd = sock_in(NS_A, self->fam), i;
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < count; i++) {
+		uint32_t seq = htonl(i);
+
+		memcpy(buf, &seq, 4);
+		if (send_b(fd, self, port, buf, size) != size) {
+			close(fd);
+			return -1;
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+/* A child process that sends one datagram to nty-b:@port after @ms. */
+static pid_t send_later(FIXTURE_DATA(dgram) *self, int port, int ms)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		msleep(ms);
+		_exit(send_seq(self, port, 1, 16) ? 1 : 0);
+	}
+	return pid;
+}
+
+static int reap(pid_t pid)
+{
+	int st;
+
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+TEST_F(dgram, roundtrip_sizes)
+{
+	size_t sizes[] = { 0, 1, 1000, MTU_PAYLOAD };
+	unsigned char out[MTU_PAYLOAD], in[MTU_PAYLOAD + 64];
+	struct sockaddr_nty from, me;
+	socklen_t alen = sizeof(me);
+	long long del0, out0;
+	int rx, tx;
+	unsigned int i, j;
+
+	rx = rx_socket(_metadata, self, 7000);
+	ASSERT_GE(rx, 0);
+	del0 = nty_snmp("InDelivers");
+	tx = sock_in(NS_A, self->fam);
+	ASSERT_GE(tx, 0);
+	out0 = nty_snmp("OutFrames");
+
+	for (i = 0; i < 4; i++) {
+		for (j = 0; j < sizes[i]; j++)
+			out[j] = (j * 13 + i) & 0xff;
+		ASSERT_EQ((ssize_t)sizes[i], send_b(tx, self, 7000, out, sizes[i]));
+		alen = sizeof(from);
+		ASSERT_EQ((ssize_t)sizes[i],
+			  recvfrom(rx, in, sizeof(in), 0,
+				   (struct sockaddr *)&from, &alen))
+			TH_LOG("size %zu: %s", sizes[i], strerror(errno));
+		EXPECT_EQ(0, memcmp(in, out, sizes[i]));
+		EXPECT_EQ(sizeof(from), alen);
+		EXPECT_EQ(self->fam, from.snty_family);
+		EXPECT_EQ(self->vb_ifindex, from.snty_ifindex);
+		EXPECT_EQ(0, memcmp(from.snty_addr, self->va_mac, 6));
+		alen = sizeof(me);
+		ASSERT_EQ(0, getsockname(tx, (struct sockaddr *)&me, &alen));
+		EXPECT_EQ(me.snty_port, from.snty_port);
+		EXPECT_NE(0, me.snty_port);
+	}
+	EXPECT_EQ(4, nty_snmp("OutFrames") - out0);
+	EXPECT_EQ(4, snmp_in(NS_B, "InDelivers") - del0);
+	close(tx);
+	close(rx);
+}
+
+TEST_F(dgram, emsgsize_above_mtu)
+{
+	static unsigned char buf[MTU_PAYLOAD + 1];
+	int tx = sock_in(NS_A, self->fam);
+	long long out0 = nty_snmp("OutFrames");
+
+	ASSERT_GE(tx, 0);
+	EXPECT_EQ(-1, send_b(tx, self, 7001, buf, MTU_PAYLOAD + 1));
+	EXPECT_EQ(EMSGSIZE, errno);
+	EXPECT_EQ(0, nty_snmp("OutFrames") - out0);
+	EXPECT_EQ(MTU_PAYLOAD, send_b(tx, self, 7001, buf, MTU_PAYLOAD));
+	close(tx);
+}
+
+TEST_F(dgram, ten_thousand_in_order)
+{
+	int rx, n = 10000, i, size = 16 << 20;
+	long long del0, drops0;
+	unsigned char buf[64];
+	uint32_t seq;
+
+	enter_ns(NS_B);
+	write_file("/proc/sys/net/nty/rmem_max", "33554432");
+	rx = rx_socket(_metadata, self, 7002);
+	ASSERT_GE(rx, 0);
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)));
+	del0 = nty_snmp("InDelivers");
+	drops0 = nty_snmp("RcvbufErrors");
+
+	ASSERT_EQ(0, send_seq(self, 7002, n, 32));
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(32, recv(rx, buf, sizeof(buf), 0))
+			TH_LOG("datagram %d: %s", i, strerror(errno));
+		memcpy(&seq, buf, 4);
+		ASSERT_EQ((uint32_t)i, ntohl(seq));
+	}
+	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(n, snmp_in(NS_B, "InDelivers") - del0);
+	EXPECT_EQ(0, nty_snmp("RcvbufErrors") - drops0);
+	write_file("/proc/sys/net/nty/rmem_max", "212992");
+	close(rx);
+}
+
+/* Raw frames from AF_PACKET in nty-a: every malformed class. */
+static int inject(FIXTURE_DATA(dgram) *self, const void *nty, size_t len)
+{
+	unsigned char frame[1600];
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = self->va_ifindex,
+		.sll_halen = 6,
+	};
+	int ethertype = read_long("/sys/module/nty/parameters/ethertype");
+	struct ether_header *eh = (struct ether_header *)frame;
+	int fd, ret;
+
+	enter_ns(NS_A);
+	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0)
+		return -1;
+	memcpy(eh->ether_dhost, self->vb_mac, 6);
+	memcpy(eh->ether_shost, self->va_mac, 6);
+	eh->ether_type = htons(ethertype);
+	memcpy(frame + sizeof(*eh), nty, len);
+	memcpy(sll.sll_addr, self->vb_mac, 6);
+	ret = sendto(fd, frame, sizeof(*eh) + len, 0, (struct sockaddr *)&sll,
+		     sizeof(sll));
+	close(fd);
+	return ret < 0 ? -1 : 0;
+}
+
+/* Internet checksum, as the module computes it. */
+static uint16_t csum(const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	uint32_t sum = 0;
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (p[i] << 8) | p[i + 1];
+	if (len & 1)
+		sum += p[len - 1] << 8;
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return htons(~sum & 0xffff);
+}
+
+static size_t good_frame(unsigned char *buf, int dport, size_t payload)
+{
+	struct ntyhdr *nh = (struct ntyhdr *)buf;
+
+	memset(buf, 0, NTY_HLEN);
+	memset(buf + NTY_HLEN, 0x5a, payload);
+	nh->version = NTY_VERSION;
+	nh->type = NTY_TYPE_DGRAM;
+	nh->source = htons(4000);
+	nh->dest = htons(dport);
+	nh->len = htons(NTY_HLEN + payload);
+	nh->check = csum(buf, NTY_HLEN + payload);
+	return NTY_HLEN + payload;
+}
+
+TEST_F(dgram, malformed_frames_dropped_and_counted)
+{
+	struct {
+		const char *what, *counter;
+		void (*mangle)(unsigned char *buf, size_t *len);
+	} cases[] = {
+		{ "short", "InHdrErrors", NULL },
+		{ "version", "InHdrErrors", NULL },
+		{ "type", "InHdrErrors", NULL },
+		{ "len > frame", "InHdrErrors", NULL },
+		{ "len < frame", "InHdrErrors", NULL },
+		{ "checksum", "InCsumErrors", NULL },
+	};
+	unsigned char buf[256], in[256];
+	struct ntyhdr *nh = (struct ntyhdr *)buf;
+	long long hdr0, csum0, frames0, del0, before;
+	unsigned int i;
+	size_t len;
+	int rx;
+
+	rx = rx_socket(_metadata, self, 7003);
+	ASSERT_GE(rx, 0);
+	hdr0 = nty_snmp("InHdrErrors");
+	csum0 = nty_snmp("InCsumErrors");
+	frames0 = nty_snmp("InFrames");
+	del0 = nty_snmp("InDelivers");
+
+	for (i = 0; i < 6; i++) {
+		len = good_frame(buf, 7003, 100);
+		switch (i) {
+		case 0:
+			len = 10;
+			break;
+		case 1:
+			nh->version = 7;
+			break;
+		case 2:
+			nh->type = 9;
+			break;
+		case 3:
+			nh->len = htons(len + 10);
+			break;
+		case 4:
+			nh->len = htons(len - 40);
+			break;
+		case 5:
+			buf[NTY_HLEN + 3] ^= 0xff;
+			break;
+		}
+		if (i >= 1 && i <= 4) {
+			nh->check = 0;
+			nh->check = csum(buf, i == 4 ? len - 40 : len);
+		}
+		before = snmp_in(NS_B, cases[i].counter);
+		ASSERT_EQ(0, inject(self, buf, len));
+		EXPECT_EQ(before + 1, wait_snmp(NS_B, cases[i].counter, before + 1))
+			TH_LOG("class '%s' not counted in %s", cases[i].what,
+			       cases[i].counter);
+		EXPECT_EQ(-1, recv(rx, in, sizeof(in), MSG_DONTWAIT))
+			TH_LOG("class '%s' reached the socket", cases[i].what);
+	}
+	enter_ns(NS_B);
+	EXPECT_EQ(5, nty_snmp("InHdrErrors") - hdr0);
+	EXPECT_EQ(1, nty_snmp("InCsumErrors") - csum0);
+	EXPECT_EQ(6, nty_snmp("InFrames") - frames0);
+	EXPECT_EQ(0, nty_snmp("InDelivers") - del0);
+
+	/* The same injector's good frame is delivered: the path was open. */
+	len = good_frame(buf, 7003, 100);
+	ASSERT_EQ(0, inject(self, buf, len));
+	EXPECT_EQ(100, recv(rx, in, sizeof(in), 0));
+	EXPECT_EQ(0, memcmp(in, buf + NTY_HLEN, 100));
+	/* A tiny frame, padded by nothing here, still validates. */
+	len = good_frame(buf, 7003, 2);
+	ASSERT_EQ(0, inject(self, buf, len));
+	EXPECT_EQ(2, recv(rx, in, sizeof(in), 0));
+	close(rx);
+}
+
+TEST_F(dgram, rcvbuf_overflow_counted)
+{
+	long long del0, err0, del, err;
+	unsigned char buf[256];
+	char cbuf[CMSG_SPACE(sizeof(uint32_t))];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int rx, one = 1, small = 1, i, n = 50;
+	uint32_t seq, ovfl = 0;
+
+	rx = rx_socket(_metadata, self, 7004);
+	ASSERT_GE(rx, 0);
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)));
+	del0 = nty_snmp("InDelivers");
+	err0 = nty_snmp("RcvbufErrors");
+
+	ASSERT_EQ(0, send_seq(self, 7004, n, 200));
+	for (i = 0; i < 300; i++) {
+		enter_ns(NS_B);
+		del = nty_snmp("InDelivers") - del0;
+		err = nty_snmp("RcvbufErrors") - err0;
+		if (del + err >= n)
+			break;
+		msleep(10);
+	}
+	EXPECT_EQ(n, del + err);
+	EXPECT_GT(err, 0);
+	EXPECT_GT(del, 0);
+	EXPECT_EQ(err, socket_column(7004, "drops"));
+
+	/* What was queued comes back intact and in order. */
+	for (i = 0; i < del; i++) {
+		ASSERT_EQ(200, recv(rx, buf, sizeof(buf), 0));
+		memcpy(&seq, buf, 4);
+		EXPECT_EQ((uint32_t)i, ntohl(seq));
+	}
+	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+
+	/* The next datagram carries the drop count (SO_RXQ_OVFL). */
+	ASSERT_EQ(0, send_seq(self, 7004, 1, 200));
+	ASSERT_EQ(200, recvmsg(rx, &msg, 0));
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL)
+			memcpy(&ovfl, CMSG_DATA(cm), sizeof(ovfl));
+	EXPECT_EQ(err, ovfl);
+	close(rx);
+}
+
+TEST_F(dgram, cpu_backlog_drops_past_max_backlog)
+{
+	long long del0, drop0, del, drop;
+	long sn0, sn;
+	int rx, size = 8 << 20, n = 300, i;
+	long old = read_long("/proc/sys/net/nty/max_backlog");
+
+	ASSERT_GT(old, 0);
+	rx = rx_socket(_metadata, self, 7005);
+	ASSERT_GE(rx, 0);
+	enter_ns(NS_B);
+	write_file("/proc/sys/net/nty/rmem_max", "33554432");
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)));
+	del0 = nty_snmp("InDelivers");
+	drop0 = nty_snmp("InBacklogDrops");
+	sn0 = softnet_sum("dropped");
+
+	/*
+	 * netem releases the delayed frames in bursts; each burst reaches
+	 * the packet_type handler in one softirq, faster than NTY's poll
+	 * drains a backlog of two.  max_backlog is global: set from init_net.
+	 */
+	ASSERT_EQ(0, system("ip netns exec nty-a tc qdisc replace dev va root netem delay 30ms limit 10000"));
+	enter_init_ns();
+	write_file("/proc/sys/net/nty/max_backlog", "2");
+	ASSERT_EQ(0, send_seq(self, 7005, n, 32));
+	for (i = 0; i < 500; i++) {
+		enter_ns(NS_B);
+		del = nty_snmp("InDelivers") - del0;
+		drop = nty_snmp("InBacklogDrops") - drop0;
+		if (del + drop >= n)
+			break;
+		msleep(10);
+	}
+	enter_init_ns();
+	write_file("/proc/sys/net/nty/max_backlog", "1000");
+	ASSERT_EQ(0, system("ip netns exec nty-a tc qdisc del dev va root"));
+	enter_ns(NS_B);
+	write_file("/proc/sys/net/nty/rmem_max", "212992");
+	sn = softnet_sum("dropped");
+
+	EXPECT_EQ(n, del + drop);
+	EXPECT_GT(drop, 0);
+	EXPECT_EQ(drop, sn - sn0);
+	close(rx);
+}
+
+struct hold_arg {
+	int fd, ms, ret;
+};
+
+static void *hold_lock(void *p)
+{
+	struct hold_arg *h = p;
+
+	h->ret = setsockopt(h->fd, SOL_NTY, NTY_HOLD_LOCK, &h->ms, sizeof(h->ms));
+	return NULL;
+}
+
+TEST_F(dgram, socket_backlog_while_user_holds_lock)
+{
+	struct hold_arg h = { .ms = 2000 };
+	long long q0, del0, q;
+	unsigned char buf[64];
+	pthread_t th;
+	uint32_t seq;
+	int i;
+
+	h.fd = rx_socket(_metadata, self, 7006);
+	ASSERT_GE(h.fd, 0);
+	q0 = nty_snmp("SockBacklogQueued");
+	del0 = nty_snmp("InDelivers");
+
+	ASSERT_EQ(0, pthread_create(&th, NULL, hold_lock, &h));
+	msleep(300);
+	ASSERT_EQ(0, send_seq(self, 7006, 5, 16));
+	q = wait_snmp(NS_B, "SockBacklogQueued", q0 + 5);
+	/* Still held: the frames wait in the socket backlog, not delivered. */
+	EXPECT_EQ(5, q - q0);
+	EXPECT_EQ(5, socket_column(7006, "backlog"));
+	EXPECT_EQ(0, nty_snmp("InDelivers") - del0);
+	EXPECT_EQ(-1, recv(h.fd, buf, sizeof(buf), MSG_DONTWAIT));
+
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, h.ret);
+	/* release_sock() moved them to the receive queue, in order. */
+	EXPECT_EQ(5, nty_snmp("InDelivers") - del0);
+	EXPECT_EQ(0, socket_column(7006, "backlog"));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(16, recv(h.fd, buf, sizeof(buf), MSG_DONTWAIT));
+		memcpy(&seq, buf, 4);
+		EXPECT_EQ((uint32_t)i, ntohl(seq));
+	}
+	close(h.fd);
+}
+
+TEST_F(dgram, hold_lock_bad_values)
+{
+	int fd = sock_in(NS_B, self->fam), v = -1;
+
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-1, setsockopt(fd, SOL_NTY, NTY_HOLD_LOCK, &v, sizeof(v)));
+	EXPECT_EQ(EINVAL, errno);
+	v = NTY_HOLD_LOCK_MAX + 1;
+	EXPECT_EQ(-1, setsockopt(fd, SOL_NTY, NTY_HOLD_LOCK, &v, sizeof(v)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(fd, SOL_NTY, NTY_HOLD_LOCK, &v, 2));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, setsockopt(fd, SOL_NTY, 999, &v, sizeof(v)));
+	EXPECT_EQ(ENOPROTOOPT, errno);
+	close(fd);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+TEST_F(dgram, blocking_recv_wakes)
+{
+	unsigned char buf[64];
+	int rx = rx_socket(_metadata, self, 7007);
+	double t0 = now_ms();
+	pid_t pid;
+
+	ASSERT_GE(rx, 0);
+	pid = send_later(self, 7007, 300);
+	EXPECT_EQ(16, recv(rx, buf, sizeof(buf), 0));
+	EXPECT_GE(now_ms() - t0, 250);
+	EXPECT_EQ(0, reap(pid));
+	close(rx);
+}
+
+TEST_F(dgram, poll_and_select_wake)
+{
+	struct pollfd p;
+	unsigned char buf[64];
+	fd_set rfds;
+	int rx = rx_socket(_metadata, self, 7008);
+	pid_t pid;
+
+	ASSERT_GE(rx, 0);
+	p.fd = rx;
+	p.events = POLLIN;
+	EXPECT_EQ(0, poll(&p, 1, 0));
+	pid = send_later(self, 7008, 200);
+	EXPECT_EQ(1, poll(&p, 1, 5000));
+	EXPECT_TRUE(p.revents & POLLIN);
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(16, recv(rx, buf, sizeof(buf), 0));
+
+	pid = send_later(self, 7008, 200);
+	FD_ZERO(&rfds);
+	FD_SET(rx, &rfds);
+	EXPECT_EQ(1, select(rx + 1, &rfds, NULL, NULL,
+			    &(struct timeval){ .tv_sec = 5 }));
+	EXPECT_TRUE(FD_ISSET(rx, &rfds));
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(16, recv(rx, buf, sizeof(buf), 0));
+	/* Writable: nothing in flight. */
+	p.events = POLLOUT;
+	EXPECT_EQ(1, poll(&p, 1, 0));
+	close(rx);
+}
+
+TEST_F(dgram, epoll_level_and_edge)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	unsigned char buf[64];
+	int rx = rx_socket(_metadata, self, 7009);
+	int lt = epoll_create1(0), et = epoll_create1(0);
+	pid_t pid;
+
+	ASSERT_GE(rx, 0);
+	ASSERT_EQ(0, epoll_ctl(lt, EPOLL_CTL_ADD, rx, &ev));
+	ev.events = EPOLLIN | EPOLLET;
+	ASSERT_EQ(0, epoll_ctl(et, EPOLL_CTL_ADD, rx, &ev));
+
+	pid = send_later(self, 7009, 200);
+	EXPECT_EQ(1, epoll_wait(lt, &out, 1, 5000));
+	EXPECT_TRUE(out.events & EPOLLIN);
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(1, epoll_wait(et, &out, 1, 5000));
+	/* Unread: level-triggered reports it again, edge-triggered not. */
+	EXPECT_EQ(1, epoll_wait(lt, &out, 1, 0));
+	EXPECT_EQ(0, epoll_wait(et, &out, 1, 100));
+	/* A new arrival is a new edge. */
+	pid = send_later(self, 7009, 100);
+	EXPECT_EQ(1, epoll_wait(et, &out, 1, 5000));
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ(16, recv(rx, buf, sizeof(buf), 0));
+	EXPECT_EQ(16, recv(rx, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, epoll_wait(lt, &out, 1, 0));
+	close(lt);
+	close(et);
+	close(rx);
+}
+
+static void on_alarm(int sig)
+{
+}
+
+TEST_F(dgram, signal_timeout_and_nonblock)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	struct timeval tv = { .tv_usec = 200000 };
+	unsigned char buf[64];
+	int rx = rx_socket(_metadata, self, 7010);
+	double t0;
+
+	ASSERT_GE(rx, 0);
+	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	alarm(1);
+	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), 0));
+	EXPECT_EQ(EINTR, errno);
+
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	t0 = now_ms();
+	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), 0));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_GE(now_ms() - t0, 150);
+
+	ASSERT_EQ(0, fcntl(rx, F_SETFL, O_NONBLOCK));
+	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), 0));
+	EXPECT_EQ(EAGAIN, errno);
+	close(rx);
+}
+
+TEST_F(dgram, peek_trunc_timestamp_recvmmsg)
+{
+	unsigned char buf[200], small[10];
+	char cbuf[CMSG_SPACE(sizeof(struct timespec))];
+	struct iovec iov = { small, sizeof(small) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct mmsghdr mm[8];
+	struct iovec iovs[8];
+	unsigned char bufs[8][64];
+	struct timespec t0, t1, ts = { 0 };
+	struct cmsghdr *cm;
+	int rx = rx_socket(_metadata, self, 7011), one = 1, i;
+	long long del0;
+
+	ASSERT_GE(rx, 0);
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)));
+	del0 = nty_snmp("InDelivers");
+	clock_gettime(CLOCK_REALTIME, &t0);
+	ASSERT_EQ(0, send_seq(self, 7011, 1, 100));
+
+	/* MSG_PEEK leaves it queued. */
+	EXPECT_EQ(100, recv(rx, buf, sizeof(buf), MSG_PEEK));
+	/* Short buffer: truncated, MSG_TRUNC in msg_flags, the rest lost. */
+	EXPECT_EQ(10, recvmsg(rx, &msg, 0));
+	EXPECT_TRUE(msg.msg_flags & MSG_TRUNC);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_TIMESTAMPNS)
+			memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+	EXPECT_NE(0, ts.tv_sec);
+	EXPECT_GE(ts.tv_sec * 1000000000LL + ts.tv_nsec,
+		  t0.tv_sec * 1000000000LL + t0.tv_nsec);
+	EXPECT_LE(ts.tv_sec * 1000000000LL + ts.tv_nsec,
+		  t1.tv_sec * 1000000000LL + t1.tv_nsec);
+	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+
+	/* MSG_TRUNC as a flag: the datagram's real length. */
+	ASSERT_EQ(0, send_seq(self, 7011, 1, 100));
+	EXPECT_EQ(100, recv(rx, small, sizeof(small), MSG_TRUNC));
+
+	ASSERT_EQ(0, send_seq(self, 7011, 5, 40));
+	ASSERT_EQ(del0 + 7, wait_snmp(NS_B, "InDelivers", del0 + 7));
+	memset(mm, 0, sizeof(mm));
+	for (i = 0; i < 8; i++) {
+		iovs[i].iov_base = bufs[i];
+		iovs[i].iov_len = sizeof(bufs[i]);
+		mm[i].msg_hdr.msg_iov = &iovs[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	EXPECT_EQ(5, recvmmsg(rx, mm, 8, MSG_DONTWAIT, NULL));
+	for (i = 0; i < 5; i++) {
+		uint32_t seq;
+
+		EXPECT_EQ(40U, mm[i].msg_len);
+		memcpy(&seq, bufs[i], 4);
+		EXPECT_EQ((uint32_t)i, ntohl(seq));
+	}
+	close(rx);
+}
+
+TEST_F(dgram, namespaces_are_isolated)
+{
+	long long a_del0 = snmp_in(NS_A, "InDelivers");
+	int ra = sock_in(NS_A, self->fam);
+	int rb = rx_socket(_metadata, self, 7012);
+	unsigned char buf[64];
+
+	ASSERT_GE(ra, 0);
+	ASSERT_GE(rb, 0);
+	/* The same port in another namespace is free. */
+	enter_ns(NS_A);
+	ASSERT_EQ(0, bind_port(ra, self->fam, 7012, 0));
+	EXPECT_EQ(-1, socket_column(7012 + 1, "drops"));
+
+	ASSERT_EQ(0, send_seq(self, 7012, 1, 16));
+	EXPECT_EQ(16, recv(rb, buf, sizeof(buf), 0));
+	EXPECT_EQ(-1, recv(ra, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(0, snmp_in(NS_A, "InDelivers") - a_del0);
+	close(ra);
+	/* Gone from nty-a's table, still in nty-b's. */
+	EXPECT_EQ(-1, socket_column(7012, "drops"));
+	enter_ns(NS_B);
+	EXPECT_EQ(0, socket_column(7012, "drops"));
+	close(rb);
+}
+
+TEST_F(dgram, broadcast_reaches_every_bound_socket)
+{
+	int r1 = sock_in(NS_B, self->fam), r2 = sock_in(NS_B, self->fam);
+	int tx = sock_in(NS_A, self->fam), one = 1;
+	struct sockaddr_nty a = to_b(self, 7013);
+	long long copies0, del0;
+	unsigned char buf[64];
+
+	ASSERT_GE(r1, 0);
+	ASSERT_GE(r2, 0);
+	ASSERT_EQ(0, setsockopt(r1, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, setsockopt(r2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+	ASSERT_EQ(0, bind_port(r1, self->fam, 7013, 0));
+	ASSERT_EQ(0, bind_port(r2, self->fam, 7013, 0));
+	enter_ns(NS_B);
+	copies0 = nty_snmp("InBcastCopies");
+	del0 = nty_snmp("InDelivers");
+
+	memset(a.snty_addr, 0xff, 6);
+	enter_ns(NS_A);
+	ASSERT_EQ(8, sendto(tx, "bcastbc!", 8, 0, (struct sockaddr *)&a, sizeof(a)));
+	enter_ns(NS_B);
+	EXPECT_EQ(del0 + 2, wait_snmp(NS_B, "InDelivers", del0 + 2));
+	EXPECT_EQ(8, recv(r1, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(8, recv(r2, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(1, nty_snmp("InBcastCopies") - copies0);
+	close(r1);
+	close(r2);
+	close(tx);
+}
+
+TEST_F(dgram, no_port_counted)
+{
+	long long np0 = snmp_in(NS_B, "InNoPort");
+
+	ASSERT_EQ(0, send_seq(self, 7099, 3, 16));
+	EXPECT_EQ(np0 + 3, wait_snmp(NS_B, "InNoPort", np0 + 3));
+}
+
+TEST_F(dgram, connect_filters_peers)
+{
+	int rx = rx_socket(_metadata, self, 7014);
+	int other = sock_in(NS_A, self->fam);
+	struct sockaddr_nty peer = { .snty_family = self->fam };
+	unsigned char buf[64];
+	socklen_t alen = sizeof(peer);
+	long long np0;
+
+	ASSERT_GE(rx, 0);
+	ASSERT_GE(other, 0);
+	/* Connected to port 4444 of va: frames from other ports go nowhere. */
+	peer.snty_port = htons(4444);
+	peer.snty_ifindex = self->vb_ifindex;
+	memcpy(peer.snty_addr, self->va_mac, 6);
+	enter_ns(NS_B);
+	ASSERT_EQ(0, connect(rx, (struct sockaddr *)&peer, sizeof(peer)));
+	ASSERT_EQ(0, getpeername(rx, (struct sockaddr *)&peer, &alen));
+	EXPECT_EQ(4444, ntohs(peer.snty_port));
+	np0 = nty_snmp("InNoPort");
+	ASSERT_EQ(0, send_seq(self, 7014, 1, 16));
+	EXPECT_EQ(np0 + 1, wait_snmp(NS_B, "InNoPort", np0 + 1));
+	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+
+	enter_ns(NS_A);
+	ASSERT_EQ(0, bind_port(other, self->fam, 4444, 0));
+	EXPECT_EQ(5, send_b(other, self, 7014, "hello", 5));
+	EXPECT_EQ(5, recv(rx, buf, sizeof(buf), 0));
+	/* Connected sockets send without an address. */
+	EXPECT_EQ(2, send(rx, "ok", 2, 0));
+	EXPECT_EQ(2, recv(other, buf, sizeof(buf), 0));
+	close(rx);
+	close(other);
+}
+
+TEST_F(dgram, bad_arguments_errno)
+{
+	struct sockaddr_nty a = to_b(self, 7015);
+	int fd = sock_in(NS_A, self->fam), fd2 = sock_in(NS_A, self->fam);
+	pid_t pid;
+
+	ASSERT_GE(fd, 0);
+	ASSERT_GE(fd2, 0);
+	EXPECT_EQ(-1, send(fd, "x", 1, 0));
+	EXPECT_EQ(EDESTADDRREQ, errno);
+	a.snty_ifindex = 9999;
+	EXPECT_EQ(-1, sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(ENXIO, errno);
+	a = to_b(self, 7015);
+	EXPECT_EQ(-1, sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a) - 1));
+	EXPECT_EQ(EINVAL, errno);
+	a.snty_zero[1] = 1;
+	EXPECT_EQ(-1, sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(EINVAL, errno);
+	a = to_b(self, 7015);
+	a.snty_family = AF_INET;
+	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	EXPECT_EQ(-1, bind_port(fd, self->fam, 7015, 9999));
+	EXPECT_EQ(ENODEV, errno);
+
+	ASSERT_EQ(0, bind_port(fd, self->fam, 7015, 0));
+	EXPECT_EQ(-1, bind_port(fd, self->fam, 7016, 0));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, bind_port(fd2, self->fam, 7015, 0));
+	EXPECT_EQ(EADDRINUSE, errno);
+
+	/* Ports below 1024 need CAP_NET_BIND_SERVICE. */
+	pid = fork();
+	if (pid == 0) {
+		int s;
+
+		if (setuid(65534))
+			_exit(2);
+		s = socket(self->fam, SOCK_DGRAM, 0);
+		if (bind_port(s, self->fam, 80, 0) == 0 || errno != EACCES)
+			_exit(1);
+		_exit(bind_port(s, self->fam, 8080, 0) ? 3 : 0);
+	}
+	EXPECT_EQ(0, reap(pid));
+
+	/* A down interface. */
+	ASSERT_EQ(0, system("ip netns exec nty-a ip link set va down"));
+	a = to_b(self, 7015);
+	enter_ns(NS_A);
+	EXPECT_EQ(-1, sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(ENETDOWN, errno);
+	ASSERT_EQ(0, system("ip netns exec nty-a ip link set va up"));
+	close(fd);
+	close(fd2);
+}
+
+/* Last: everything the tests above sent is accounted for. */
+TEST_F(dgram, zz_conservation)
+{
+	EXPECT_EQ(0, conservation_gap(NS_B));
+	EXPECT_EQ(0, conservation_gap(NS_A));
+	EXPECT_GT(snmp_in(NS_B, "InFrames"), 10000);
+}
+
+TEST_HARNESS_MAIN
