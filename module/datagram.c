@@ -52,24 +52,26 @@ static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
 int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct net *net = sock_net(sk);
-	int ret = 0;
+	int ret;
 
 	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk)) {
 		ret = nty_dgram_queue_rcv_skb(sk, skb);
-	} else if (unlikely(sk_add_backlog(sk, skb,
-					   READ_ONCE(sk->sk_rcvbuf) +
-					   READ_ONCE(sk->sk_sndbuf)))) {
 		bh_unlock_sock(sk);
-		atomic_inc(&sk->sk_drops);
-		NTY_INC_STATS(net, SOCK_BACKLOG_DROPS);
-		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
-		return -ENOBUFS;
-	} else {
+		return ret;
+	}
+	/* The owner runs the backlog at release_sock(). */
+	if (likely(!sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				   READ_ONCE(sk->sk_sndbuf)))) {
+		bh_unlock_sock(sk);
 		NTY_INC_STATS(net, SOCK_BACKLOG_QUEUED);
+		return 0;
 	}
 	bh_unlock_sock(sk);
-	return ret;
+	atomic_inc(&sk->sk_drops);
+	NTY_INC_STATS(net, SOCK_BACKLOG_DROPS);
+	kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
+	return -ENOBUFS;
 }
 
 static int nty_dgram_backlog_rcv(struct sock *sk, struct sk_buff *skb)
@@ -211,7 +213,9 @@ static int nty_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 			    skb->len) < 0)
 		goto out_free;
 
-	err = net_xmit_errno(dev_queue_xmit(skb));
+	err = dev_queue_xmit(skb);
+	if (err > 0)
+		err = net_xmit_errno(err);
 	dev_put(dev);
 	if (err) {
 		NTY_INC_STATS(net, OUT_DROPS);

@@ -20,7 +20,7 @@
 #include "nty.h"
 
 #define NTY_HASH_BITS	16
-#define NTY_HASH_SIZE	(1U << NTY_HASH_BITS)
+#define NTY_HASH_SIZE	BIT(NTY_HASH_BITS)
 
 static struct hlist_head *nty_port_table;
 static struct hlist_head *nty_conn_table;

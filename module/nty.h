@@ -22,33 +22,28 @@ extern int nty_family;
 extern __be16 nty_ethertype_be;
 
 /*
- * The per-namespace counters of /proc/net/nty/snmp, defined once: the enum
- * index and the name users see.  X(index, "Name").
+ * The per-namespace counters of /proc/net/nty/snmp.  Their names are in
+ * proc.c, one line each beside its index, as snmp4_ipstats_list does.
  */
-#define NTY_MIB_ITEMS(X)						\
-	X(IN_FRAMES,		"InFrames")				\
-	X(IN_BACKLOG_DROPS,	"InBacklogDrops")			\
-	X(IN_HDR_ERRORS,	"InHdrErrors")				\
-	X(IN_CSUM_ERRORS,	"InCsumErrors")				\
-	X(IN_NO_PORT,		"InNoPort")				\
-	X(IN_DISCARDS,		"InDiscards")				\
-	X(IN_BCAST_COPIES,	"InBcastCopies")			\
-	X(IN_DELIVERS,		"InDelivers")				\
-	X(RCVBUF_ERRORS,	"RcvbufErrors")				\
-	X(SOCK_BACKLOG_QUEUED,	"SockBacklogQueued")			\
-	X(SOCK_BACKLOG_DROPS,	"SockBacklogDrops")			\
-	X(PREQUEUE_QUEUED,	"PrequeueQueued")			\
-	X(PREQUEUE_PROCESSED,	"PrequeueProcessed")			\
-	X(PREQUEUE_OVERFLOW,	"PrequeueOverflow")			\
-	X(OUT_FRAMES,		"OutFrames")				\
-	X(OUT_DROPS,		"OutDrops")
-
-#define NTY_MIB_ENUM(idx, name) NTY_MIB_##idx,
 enum nty_mib {
-	NTY_MIB_ITEMS(NTY_MIB_ENUM)
+	NTY_MIB_IN_FRAMES,
+	NTY_MIB_IN_BACKLOG_DROPS,
+	NTY_MIB_IN_HDR_ERRORS,
+	NTY_MIB_IN_CSUM_ERRORS,
+	NTY_MIB_IN_NO_PORT,
+	NTY_MIB_IN_DISCARDS,
+	NTY_MIB_IN_BCAST_COPIES,
+	NTY_MIB_IN_DELIVERS,
+	NTY_MIB_RCVBUF_ERRORS,
+	NTY_MIB_SOCK_BACKLOG_QUEUED,
+	NTY_MIB_SOCK_BACKLOG_DROPS,
+	NTY_MIB_PREQUEUE_QUEUED,
+	NTY_MIB_PREQUEUE_PROCESSED,
+	NTY_MIB_PREQUEUE_OVERFLOW,
+	NTY_MIB_OUT_FRAMES,
+	NTY_MIB_OUT_DROPS,
 	__NTY_MIB_MAX
 };
-#undef NTY_MIB_ENUM
 
 /**
  * struct nty_net - NTY's state in one network namespace
@@ -77,7 +72,7 @@ struct nty_net {
 	int			prequeue;
 	int			port_range[2];
 	struct hlist_head	sklist;
-	struct mutex		sklist_lock;
+	struct mutex		sklist_lock;	/* writers of @sklist */
 };
 
 extern unsigned int nty_net_id;

@@ -11,12 +11,25 @@
 
 #include "nty.h"
 
-#define NTY_MIB_NAME(idx, name) name,
-static const char * const nty_mib_names[] = {
-	NTY_MIB_ITEMS(NTY_MIB_NAME)
+/* Counter names, as users see them; abi.md lists them. */
+static const char * const nty_mib_names[__NTY_MIB_MAX] = {
+	[NTY_MIB_IN_FRAMES]		= "InFrames",
+	[NTY_MIB_IN_BACKLOG_DROPS]	= "InBacklogDrops",
+	[NTY_MIB_IN_HDR_ERRORS]		= "InHdrErrors",
+	[NTY_MIB_IN_CSUM_ERRORS]	= "InCsumErrors",
+	[NTY_MIB_IN_NO_PORT]		= "InNoPort",
+	[NTY_MIB_IN_DISCARDS]		= "InDiscards",
+	[NTY_MIB_IN_BCAST_COPIES]	= "InBcastCopies",
+	[NTY_MIB_IN_DELIVERS]		= "InDelivers",
+	[NTY_MIB_RCVBUF_ERRORS]		= "RcvbufErrors",
+	[NTY_MIB_SOCK_BACKLOG_QUEUED]	= "SockBacklogQueued",
+	[NTY_MIB_SOCK_BACKLOG_DROPS]	= "SockBacklogDrops",
+	[NTY_MIB_PREQUEUE_QUEUED]	= "PrequeueQueued",
+	[NTY_MIB_PREQUEUE_PROCESSED]	= "PrequeueProcessed",
+	[NTY_MIB_PREQUEUE_OVERFLOW]	= "PrequeueOverflow",
+	[NTY_MIB_OUT_FRAMES]		= "OutFrames",
+	[NTY_MIB_OUT_DROPS]		= "OutDrops",
 };
-
-#undef NTY_MIB_NAME
 
 static int nty_snmp_show(struct seq_file *seq, void *v)
 {

@@ -18,7 +18,7 @@
 
 #include "lib/nty_user.h"
 
-static void usage(void)
+static void help(void)
 {
 	fprintf(stderr,
 		"usage: ntycat [-i IFACE] [-c COUNT] [-q] [-v] [-w SECS] -l PORT\n"
@@ -118,15 +118,32 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "l:i:p:c:s:qvw:h")) != -1) {
 		switch (opt) {
-		case 'l': lport = parse_port(optarg); break;
-		case 'i': ifname = optarg; break;
-		case 'p': sport = parse_port(optarg); break;
-		case 'c': count = atol(optarg); break;
-		case 's': size = atol(optarg); break;
-		case 'q': quiet = 1; break;
-		case 'v': verbose = 1; break;
-		case 'w': wait = atoi(optarg); break;
-		default: usage();
+		case 'l':
+			lport = parse_port(optarg);
+			break;
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'p':
+			sport = parse_port(optarg);
+			break;
+		case 'c':
+			count = atol(optarg);
+			break;
+		case 's':
+			size = atol(optarg);
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'w':
+			wait = atoi(optarg);
+			break;
+		default:
+			help();
 		}
 	}
 
@@ -139,7 +156,7 @@ int main(int argc, char **argv)
 
 	if (lport >= 0) {
 		if (optind != argc)
-			usage();
+			help();
 		if (ifname && nty_ifinfo(ifname, &a.snty_ifindex, NULL)) {
 			fprintf(stderr, "ntycat: no interface '%s'\n", ifname);
 			return 1;
@@ -153,7 +170,7 @@ int main(int argc, char **argv)
 	}
 
 	if (argc - optind != 3 || size < 4 || size > 65535)
-		usage();
+		help();
 	if (sport) {
 		a.snty_port = htons(sport);
 		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {

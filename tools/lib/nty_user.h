@@ -81,10 +81,10 @@ static inline long long nty_snmp(const char *name)
 	if (!f)
 		return -1;
 	while (fgets(names, sizeof(names), f) && fgets(values, sizeof(values), f)) {
-		n = strtok_r(names, " \n", &sn);
-		v = strtok_r(values, " \n", &sv);
-		while ((n = strtok_r(NULL, " \n", &sn)) &&
-		       (v = strtok_r(NULL, " \n", &sv))) {
+		n = strtok_r(names, "\n ", &sn);
+		v = strtok_r(values, "\n ", &sv);
+		while ((n = strtok_r(NULL, "\n ", &sn)) &&
+		       (v = strtok_r(NULL, "\n ", &sv))) {
 			if (!strcmp(n, name)) {
 				ret = atoll(v);
 				goto out;

@@ -88,7 +88,7 @@ static long read_long(const char *path)
 	return v;
 }
 
-static void msleep(int ms)
+static void sleep_ms(int ms)
 {
 	usleep(ms * 1000);
 }
@@ -103,7 +103,7 @@ static long long wait_snmp(const char *ns, const char *name, long long target)
 		v = snmp_in(ns, name);
 		if (v >= target)
 			break;
-		msleep(10);
+		sleep_ms(10);
 	}
 	return v;
 }
@@ -122,7 +122,7 @@ static long long conservation_gap(const char *ns)
 	enter_ns(ns);
 	gap = nty_snmp("InFrames") + nty_snmp("InBcastCopies") -
 	      nty_snmp("InDelivers");
-	for (i = 0; i < sizeof(drop_counters) / sizeof(drop_counters[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(drop_counters); i++)
 		gap -= nty_snmp(drop_counters[i]);
 	return gap;
 }
@@ -137,13 +137,13 @@ static long softnet_sum(const char *col)
 
 	if (!f || !fgets(head, sizeof(head), f))
 		return -1;
-	for (i = 0, tok = strtok_r(head, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save), i++)
+	for (i = 0, tok = strtok_r(head, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save), i++)
 		if (!strcmp(tok, col))
 			idx = i;
 	while (idx >= 0 && fgets(line, sizeof(line), f)) {
-		for (i = 0, tok = strtok_r(line, " \n", &save); tok && i < idx;
-		     tok = strtok_r(NULL, " \n", &save), i++)
+		for (i = 0, tok = strtok_r(line, "\n ", &save); tok && i < idx;
+		     tok = strtok_r(NULL, "\n ", &save), i++)
 			;
 		if (tok)
 			sum += atol(tok);
@@ -162,8 +162,8 @@ static long socket_column(int lport, const char *col)
 
 	if (!f || !fgets(head, sizeof(head), f))
 		return -1;
-	for (i = 0, tok = strtok_r(head, " \n", &save); tok;
-	     tok = strtok_r(NULL, " \n", &save), i++) {
+	for (i = 0, tok = strtok_r(head, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save), i++) {
 		if (!strcmp(tok, col))
 			idx = i;
 		if (!strcmp(tok, "lport"))
@@ -173,8 +173,8 @@ static long socket_column(int lport, const char *col)
 		char *cols[32];
 		int n = 0;
 
-		for (tok = strtok_r(line, " \n", &save); tok && n < 32;
-		     tok = strtok_r(NULL, " \n", &save))
+		for (tok = strtok_r(line, "\n ", &save); tok && n < 32;
+		     tok = strtok_r(NULL, "\n ", &save))
 			cols[n++] = tok;
 		if (idx < n && port_idx < n && atoi(cols[port_idx]) == lport)
 			val = atol(cols[idx]);
@@ -183,19 +183,25 @@ static long socket_column(int lport, const char *col)
 	return val;
 }
 
-FIXTURE(dgram) {
+/* The topology, learnt once per test in FIXTURE_SETUP. */
+static struct topo {
 	int fam;
 	int va_ifindex, vb_ifindex;
 	unsigned char va_mac[6], vb_mac[6];
+} topo;
+
+FIXTURE(dgram) {
+	struct topo *t;
 };
 
 FIXTURE_SETUP(dgram)
 {
-	self->fam = nty_user_family();
+	self->t = &topo;
+	topo.fam = nty_user_family();
 	enter_ns(NS_A);
-	ASSERT_EQ(0, nty_ifinfo("va", &self->va_ifindex, self->va_mac));
+	ASSERT_EQ(0, nty_ifinfo("va", &topo.va_ifindex, topo.va_mac));
 	enter_ns(NS_B);
-	ASSERT_EQ(0, nty_ifinfo("vb", &self->vb_ifindex, self->vb_mac));
+	ASSERT_EQ(0, nty_ifinfo("vb", &topo.vb_ifindex, topo.vb_mac));
 }
 
 FIXTURE_TEARDOWN(dgram)
@@ -221,12 +227,12 @@ static int bind_port(int fd, int fam, int port, int ifindex)
 
 /* Receiver bound to @port in nty-b. */
 static int rx_socket(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(dgram) *self, int port)
+		     struct topo *t, int port)
 {
 	struct timeval tv = { .tv_sec = 5 };
-	int fd = sock_in(NS_B, self->fam);
+	int fd = sock_in(NS_B, t->fam);
 
-	if (fd < 0 || bind_port(fd, self->fam, port, 0) ||
+	if (fd < 0 || bind_port(fd, t->fam, port, 0) ||
 	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
 		TH_LOG("rx socket on %d: %s", port, strerror(errno));
 		return -1;
@@ -234,31 +240,31 @@ static int rx_socket(struct __test_metadata *_metadata,
 	return fd;
 }
 
-static struct sockaddr_nty to_b(FIXTURE_DATA(dgram) *self, int port)
+static struct sockaddr_nty to_b(struct topo *t, int port)
 {
 	struct sockaddr_nty a = {
-		.snty_family = self->fam,
+		.snty_family = t->fam,
 		.snty_port = htons(port),
-		.snty_ifindex = self->va_ifindex,
+		.snty_ifindex = t->va_ifindex,
 	};
 
-	memcpy(a.snty_addr, self->vb_mac, 6);
+	memcpy(a.snty_addr, t->vb_mac, 6);
 	return a;
 }
 
-static ssize_t send_b(int fd, FIXTURE_DATA(dgram) *self, int port,
+static ssize_t send_b(int fd, struct topo *t, int port,
 		      const void *buf, size_t len)
 {
-	struct sockaddr_nty a = to_b(self, port);
+	struct sockaddr_nty a = to_b(t, port);
 
 	return sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof(a));
 }
 
 /* @count numbered datagrams of @size bytes from nty-a to nty-b:@port. */
-static int send_seq(FIXTURE_DATA(dgram) *self, int port, int count, int size)
+static int send_seq(struct topo *t, int port, int count, int size)
 {
 	unsigned char buf[2048] = { 0 };
-	int fd = sock_in(NS_A, self->fam), i;
+	int fd = sock_in(NS_A, t->fam), i;
 
 	if (fd < 0)
 		return -1;
@@ -266,7 +272,7 @@ static int send_seq(FIXTURE_DATA(dgram) *self, int port, int count, int size)
 		uint32_t seq = htonl(i);
 
 		memcpy(buf, &seq, 4);
-		if (send_b(fd, self, port, buf, size) != size) {
+		if (send_b(fd, t, port, buf, size) != size) {
 			close(fd);
 			return -1;
 		}
@@ -276,13 +282,13 @@ static int send_seq(FIXTURE_DATA(dgram) *self, int port, int count, int size)
 }
 
 /* A child process that sends one datagram to nty-b:@port after @ms. */
-static pid_t send_later(FIXTURE_DATA(dgram) *self, int port, int ms)
+static pid_t send_later(struct topo *t, int port, int ms)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		msleep(ms);
-		_exit(send_seq(self, port, 1, 16) ? 1 : 0);
+		sleep_ms(ms);
+		_exit(send_seq(t, port, 1, 16) ? 1 : 0);
 	}
 	return pid;
 }
@@ -306,17 +312,17 @@ TEST_F(dgram, roundtrip_sizes)
 	int rx, tx;
 	unsigned int i, j;
 
-	rx = rx_socket(_metadata, self, 7000);
+	rx = rx_socket(_metadata, self->t, 7000);
 	ASSERT_GE(rx, 0);
 	del0 = nty_snmp("InDelivers");
-	tx = sock_in(NS_A, self->fam);
+	tx = sock_in(NS_A, self->t->fam);
 	ASSERT_GE(tx, 0);
 	out0 = nty_snmp("OutFrames");
 
 	for (i = 0; i < 4; i++) {
 		for (j = 0; j < sizes[i]; j++)
 			out[j] = (j * 13 + i) & 0xff;
-		ASSERT_EQ((ssize_t)sizes[i], send_b(tx, self, 7000, out, sizes[i]));
+		ASSERT_EQ((ssize_t)sizes[i], send_b(tx, self->t, 7000, out, sizes[i]));
 		alen = sizeof(from);
 		ASSERT_EQ((ssize_t)sizes[i],
 			  recvfrom(rx, in, sizeof(in), 0,
@@ -324,9 +330,9 @@ TEST_F(dgram, roundtrip_sizes)
 			TH_LOG("size %zu: %s", sizes[i], strerror(errno));
 		EXPECT_EQ(0, memcmp(in, out, sizes[i]));
 		EXPECT_EQ(sizeof(from), alen);
-		EXPECT_EQ(self->fam, from.snty_family);
-		EXPECT_EQ(self->vb_ifindex, from.snty_ifindex);
-		EXPECT_EQ(0, memcmp(from.snty_addr, self->va_mac, 6));
+		EXPECT_EQ(self->t->fam, from.snty_family);
+		EXPECT_EQ(self->t->vb_ifindex, from.snty_ifindex);
+		EXPECT_EQ(0, memcmp(from.snty_addr, self->t->va_mac, 6));
 		alen = sizeof(me);
 		ASSERT_EQ(0, getsockname(tx, (struct sockaddr *)&me, &alen));
 		EXPECT_EQ(me.snty_port, from.snty_port);
@@ -341,14 +347,14 @@ TEST_F(dgram, roundtrip_sizes)
 TEST_F(dgram, emsgsize_above_mtu)
 {
 	static unsigned char buf[MTU_PAYLOAD + 1];
-	int tx = sock_in(NS_A, self->fam);
+	int tx = sock_in(NS_A, self->t->fam);
 	long long out0 = nty_snmp("OutFrames");
 
 	ASSERT_GE(tx, 0);
-	EXPECT_EQ(-1, send_b(tx, self, 7001, buf, MTU_PAYLOAD + 1));
+	EXPECT_EQ(-1, send_b(tx, self->t, 7001, buf, MTU_PAYLOAD + 1));
 	EXPECT_EQ(EMSGSIZE, errno);
 	EXPECT_EQ(0, nty_snmp("OutFrames") - out0);
-	EXPECT_EQ(MTU_PAYLOAD, send_b(tx, self, 7001, buf, MTU_PAYLOAD));
+	EXPECT_EQ(MTU_PAYLOAD, send_b(tx, self->t, 7001, buf, MTU_PAYLOAD));
 	close(tx);
 }
 
@@ -361,13 +367,13 @@ TEST_F(dgram, ten_thousand_in_order)
 
 	enter_ns(NS_B);
 	write_file("/proc/sys/net/nty/rmem_max", "33554432");
-	rx = rx_socket(_metadata, self, 7002);
+	rx = rx_socket(_metadata, self->t, 7002);
 	ASSERT_GE(rx, 0);
 	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)));
 	del0 = nty_snmp("InDelivers");
 	drops0 = nty_snmp("RcvbufErrors");
 
-	ASSERT_EQ(0, send_seq(self, 7002, n, 32));
+	ASSERT_EQ(0, send_seq(self->t, 7002, n, 32));
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(32, recv(rx, buf, sizeof(buf), 0))
 			TH_LOG("datagram %d: %s", i, strerror(errno));
@@ -383,12 +389,12 @@ TEST_F(dgram, ten_thousand_in_order)
 }
 
 /* Raw frames from AF_PACKET in nty-a: every malformed class. */
-static int inject(FIXTURE_DATA(dgram) *self, const void *nty, size_t len)
+static int inject(struct topo *t, const void *nty, size_t len)
 {
 	unsigned char frame[1600];
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
-		.sll_ifindex = self->va_ifindex,
+		.sll_ifindex = t->va_ifindex,
 		.sll_halen = 6,
 	};
 	int ethertype = read_long("/sys/module/nty/parameters/ethertype");
@@ -399,11 +405,11 @@ static int inject(FIXTURE_DATA(dgram) *self, const void *nty, size_t len)
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
 	if (fd < 0)
 		return -1;
-	memcpy(eh->ether_dhost, self->vb_mac, 6);
-	memcpy(eh->ether_shost, self->va_mac, 6);
+	memcpy(eh->ether_dhost, t->vb_mac, 6);
+	memcpy(eh->ether_shost, t->va_mac, 6);
 	eh->ether_type = htons(ethertype);
 	memcpy(frame + sizeof(*eh), nty, len);
-	memcpy(sll.sll_addr, self->vb_mac, 6);
+	memcpy(sll.sll_addr, t->vb_mac, 6);
 	ret = sendto(fd, frame, sizeof(*eh) + len, 0, (struct sockaddr *)&sll,
 		     sizeof(sll));
 	close(fd);
@@ -461,7 +467,7 @@ TEST_F(dgram, malformed_frames_dropped_and_counted)
 	size_t len;
 	int rx;
 
-	rx = rx_socket(_metadata, self, 7003);
+	rx = rx_socket(_metadata, self->t, 7003);
 	ASSERT_GE(rx, 0);
 	hdr0 = nty_snmp("InHdrErrors");
 	csum0 = nty_snmp("InCsumErrors");
@@ -495,7 +501,7 @@ TEST_F(dgram, malformed_frames_dropped_and_counted)
 			nh->check = csum(buf, i == 4 ? len - 40 : len);
 		}
 		before = snmp_in(NS_B, cases[i].counter);
-		ASSERT_EQ(0, inject(self, buf, len));
+		ASSERT_EQ(0, inject(self->t, buf, len));
 		EXPECT_EQ(before + 1, wait_snmp(NS_B, cases[i].counter, before + 1))
 			TH_LOG("class '%s' not counted in %s", cases[i].what,
 			       cases[i].counter);
@@ -510,12 +516,12 @@ TEST_F(dgram, malformed_frames_dropped_and_counted)
 
 	/* The same injector's good frame is delivered: the path was open. */
 	len = good_frame(buf, 7003, 100);
-	ASSERT_EQ(0, inject(self, buf, len));
+	ASSERT_EQ(0, inject(self->t, buf, len));
 	EXPECT_EQ(100, recv(rx, in, sizeof(in), 0));
 	EXPECT_EQ(0, memcmp(in, buf + NTY_HLEN, 100));
 	/* A tiny frame, padded by nothing here, still validates. */
 	len = good_frame(buf, 7003, 2);
-	ASSERT_EQ(0, inject(self, buf, len));
+	ASSERT_EQ(0, inject(self->t, buf, len));
 	EXPECT_EQ(2, recv(rx, in, sizeof(in), 0));
 	close(rx);
 }
@@ -534,21 +540,21 @@ TEST_F(dgram, rcvbuf_overflow_counted)
 	int rx, one = 1, small = 1, i, n = 50;
 	uint32_t seq, ovfl = 0;
 
-	rx = rx_socket(_metadata, self, 7004);
+	rx = rx_socket(_metadata, self->t, 7004);
 	ASSERT_GE(rx, 0);
 	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
 	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)));
 	del0 = nty_snmp("InDelivers");
 	err0 = nty_snmp("RcvbufErrors");
 
-	ASSERT_EQ(0, send_seq(self, 7004, n, 200));
+	ASSERT_EQ(0, send_seq(self->t, 7004, n, 200));
 	for (i = 0; i < 300; i++) {
 		enter_ns(NS_B);
 		del = nty_snmp("InDelivers") - del0;
 		err = nty_snmp("RcvbufErrors") - err0;
 		if (del + err >= n)
 			break;
-		msleep(10);
+		sleep_ms(10);
 	}
 	EXPECT_EQ(n, del + err);
 	EXPECT_GT(err, 0);
@@ -564,7 +570,7 @@ TEST_F(dgram, rcvbuf_overflow_counted)
 	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
 
 	/* The next datagram carries the drop count (SO_RXQ_OVFL). */
-	ASSERT_EQ(0, send_seq(self, 7004, 1, 200));
+	ASSERT_EQ(0, send_seq(self->t, 7004, 1, 200));
 	ASSERT_EQ(200, recvmsg(rx, &msg, 0));
 	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL)
@@ -581,7 +587,7 @@ TEST_F(dgram, cpu_backlog_drops_past_max_backlog)
 	long old = read_long("/proc/sys/net/nty/max_backlog");
 
 	ASSERT_GT(old, 0);
-	rx = rx_socket(_metadata, self, 7005);
+	rx = rx_socket(_metadata, self->t, 7005);
 	ASSERT_GE(rx, 0);
 	enter_ns(NS_B);
 	write_file("/proc/sys/net/nty/rmem_max", "33554432");
@@ -595,17 +601,18 @@ TEST_F(dgram, cpu_backlog_drops_past_max_backlog)
 	 * the packet_type handler in one softirq, faster than NTY's poll
 	 * drains a backlog of two.  max_backlog is global: set from init_net.
 	 */
-	ASSERT_EQ(0, system("ip netns exec nty-a tc qdisc replace dev va root netem delay 30ms limit 10000"));
+	ASSERT_EQ(0, system("ip netns exec nty-a tc qdisc replace dev va root "
+			    "netem delay 30ms limit 10000"));
 	enter_init_ns();
 	write_file("/proc/sys/net/nty/max_backlog", "2");
-	ASSERT_EQ(0, send_seq(self, 7005, n, 32));
+	ASSERT_EQ(0, send_seq(self->t, 7005, n, 32));
 	for (i = 0; i < 500; i++) {
 		enter_ns(NS_B);
 		del = nty_snmp("InDelivers") - del0;
 		drop = nty_snmp("InBacklogDrops") - drop0;
 		if (del + drop >= n)
 			break;
-		msleep(10);
+		sleep_ms(10);
 	}
 	enter_init_ns();
 	write_file("/proc/sys/net/nty/max_backlog", "1000");
@@ -641,14 +648,14 @@ TEST_F(dgram, socket_backlog_while_user_holds_lock)
 	uint32_t seq;
 	int i;
 
-	h.fd = rx_socket(_metadata, self, 7006);
+	h.fd = rx_socket(_metadata, self->t, 7006);
 	ASSERT_GE(h.fd, 0);
 	q0 = nty_snmp("SockBacklogQueued");
 	del0 = nty_snmp("InDelivers");
 
 	ASSERT_EQ(0, pthread_create(&th, NULL, hold_lock, &h));
-	msleep(300);
-	ASSERT_EQ(0, send_seq(self, 7006, 5, 16));
+	sleep_ms(300);
+	ASSERT_EQ(0, send_seq(self->t, 7006, 5, 16));
 	q = wait_snmp(NS_B, "SockBacklogQueued", q0 + 5);
 	/* Still held: the frames wait in the socket backlog, not delivered. */
 	EXPECT_EQ(5, q - q0);
@@ -671,7 +678,7 @@ TEST_F(dgram, socket_backlog_while_user_holds_lock)
 
 TEST_F(dgram, hold_lock_bad_values)
 {
-	int fd = sock_in(NS_B, self->fam), v = -1;
+	int fd = sock_in(NS_B, self->t->fam), v = -1;
 
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(-1, setsockopt(fd, SOL_NTY, NTY_HOLD_LOCK, &v, sizeof(v)));
@@ -697,12 +704,12 @@ static double now_ms(void)
 TEST_F(dgram, blocking_recv_wakes)
 {
 	unsigned char buf[64];
-	int rx = rx_socket(_metadata, self, 7007);
+	int rx = rx_socket(_metadata, self->t, 7007);
 	double t0 = now_ms();
 	pid_t pid;
 
 	ASSERT_GE(rx, 0);
-	pid = send_later(self, 7007, 300);
+	pid = send_later(self->t, 7007, 300);
 	EXPECT_EQ(16, recv(rx, buf, sizeof(buf), 0));
 	EXPECT_GE(now_ms() - t0, 250);
 	EXPECT_EQ(0, reap(pid));
@@ -714,20 +721,20 @@ TEST_F(dgram, poll_and_select_wake)
 	struct pollfd p;
 	unsigned char buf[64];
 	fd_set rfds;
-	int rx = rx_socket(_metadata, self, 7008);
+	int rx = rx_socket(_metadata, self->t, 7008);
 	pid_t pid;
 
 	ASSERT_GE(rx, 0);
 	p.fd = rx;
 	p.events = POLLIN;
 	EXPECT_EQ(0, poll(&p, 1, 0));
-	pid = send_later(self, 7008, 200);
+	pid = send_later(self->t, 7008, 200);
 	EXPECT_EQ(1, poll(&p, 1, 5000));
 	EXPECT_TRUE(p.revents & POLLIN);
 	EXPECT_EQ(0, reap(pid));
 	EXPECT_EQ(16, recv(rx, buf, sizeof(buf), 0));
 
-	pid = send_later(self, 7008, 200);
+	pid = send_later(self->t, 7008, 200);
 	FD_ZERO(&rfds);
 	FD_SET(rx, &rfds);
 	EXPECT_EQ(1, select(rx + 1, &rfds, NULL, NULL,
@@ -745,7 +752,7 @@ TEST_F(dgram, epoll_level_and_edge)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, out;
 	unsigned char buf[64];
-	int rx = rx_socket(_metadata, self, 7009);
+	int rx = rx_socket(_metadata, self->t, 7009);
 	int lt = epoll_create1(0), et = epoll_create1(0);
 	pid_t pid;
 
@@ -754,7 +761,7 @@ TEST_F(dgram, epoll_level_and_edge)
 	ev.events = EPOLLIN | EPOLLET;
 	ASSERT_EQ(0, epoll_ctl(et, EPOLL_CTL_ADD, rx, &ev));
 
-	pid = send_later(self, 7009, 200);
+	pid = send_later(self->t, 7009, 200);
 	EXPECT_EQ(1, epoll_wait(lt, &out, 1, 5000));
 	EXPECT_TRUE(out.events & EPOLLIN);
 	EXPECT_EQ(0, reap(pid));
@@ -763,7 +770,7 @@ TEST_F(dgram, epoll_level_and_edge)
 	EXPECT_EQ(1, epoll_wait(lt, &out, 1, 0));
 	EXPECT_EQ(0, epoll_wait(et, &out, 1, 100));
 	/* A new arrival is a new edge. */
-	pid = send_later(self, 7009, 100);
+	pid = send_later(self->t, 7009, 100);
 	EXPECT_EQ(1, epoll_wait(et, &out, 1, 5000));
 	EXPECT_EQ(0, reap(pid));
 	EXPECT_EQ(16, recv(rx, buf, sizeof(buf), 0));
@@ -783,7 +790,7 @@ TEST_F(dgram, signal_timeout_and_nonblock)
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	struct timeval tv = { .tv_usec = 200000 };
 	unsigned char buf[64];
-	int rx = rx_socket(_metadata, self, 7010);
+	int rx = rx_socket(_metadata, self->t, 7010);
 	double t0;
 
 	ASSERT_GE(rx, 0);
@@ -821,14 +828,14 @@ TEST_F(dgram, peek_trunc_timestamp_recvmmsg)
 	unsigned char bufs[8][64];
 	struct timespec t0, t1, ts = { 0 };
 	struct cmsghdr *cm;
-	int rx = rx_socket(_metadata, self, 7011), one = 1, i;
+	int rx = rx_socket(_metadata, self->t, 7011), one = 1, i;
 	long long del0;
 
 	ASSERT_GE(rx, 0);
 	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)));
 	del0 = nty_snmp("InDelivers");
 	clock_gettime(CLOCK_REALTIME, &t0);
-	ASSERT_EQ(0, send_seq(self, 7011, 1, 100));
+	ASSERT_EQ(0, send_seq(self->t, 7011, 1, 100));
 
 	/* MSG_PEEK leaves it queued. */
 	EXPECT_EQ(100, recv(rx, buf, sizeof(buf), MSG_PEEK));
@@ -847,10 +854,10 @@ TEST_F(dgram, peek_trunc_timestamp_recvmmsg)
 	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
 
 	/* MSG_TRUNC as a flag: the datagram's real length. */
-	ASSERT_EQ(0, send_seq(self, 7011, 1, 100));
+	ASSERT_EQ(0, send_seq(self->t, 7011, 1, 100));
 	EXPECT_EQ(100, recv(rx, small, sizeof(small), MSG_TRUNC));
 
-	ASSERT_EQ(0, send_seq(self, 7011, 5, 40));
+	ASSERT_EQ(0, send_seq(self->t, 7011, 5, 40));
 	ASSERT_EQ(del0 + 7, wait_snmp(NS_B, "InDelivers", del0 + 7));
 	memset(mm, 0, sizeof(mm));
 	for (i = 0; i < 8; i++) {
@@ -873,18 +880,18 @@ TEST_F(dgram, peek_trunc_timestamp_recvmmsg)
 TEST_F(dgram, namespaces_are_isolated)
 {
 	long long a_del0 = snmp_in(NS_A, "InDelivers");
-	int ra = sock_in(NS_A, self->fam);
-	int rb = rx_socket(_metadata, self, 7012);
+	int ra = sock_in(NS_A, self->t->fam);
+	int rb = rx_socket(_metadata, self->t, 7012);
 	unsigned char buf[64];
 
 	ASSERT_GE(ra, 0);
 	ASSERT_GE(rb, 0);
 	/* The same port in another namespace is free. */
 	enter_ns(NS_A);
-	ASSERT_EQ(0, bind_port(ra, self->fam, 7012, 0));
+	ASSERT_EQ(0, bind_port(ra, self->t->fam, 7012, 0));
 	EXPECT_EQ(-1, socket_column(7012 + 1, "drops"));
 
-	ASSERT_EQ(0, send_seq(self, 7012, 1, 16));
+	ASSERT_EQ(0, send_seq(self->t, 7012, 1, 16));
 	EXPECT_EQ(16, recv(rb, buf, sizeof(buf), 0));
 	EXPECT_EQ(-1, recv(ra, buf, sizeof(buf), MSG_DONTWAIT));
 	EXPECT_EQ(0, snmp_in(NS_A, "InDelivers") - a_del0);
@@ -898,9 +905,9 @@ TEST_F(dgram, namespaces_are_isolated)
 
 TEST_F(dgram, broadcast_reaches_every_bound_socket)
 {
-	int r1 = sock_in(NS_B, self->fam), r2 = sock_in(NS_B, self->fam);
-	int tx = sock_in(NS_A, self->fam), one = 1;
-	struct sockaddr_nty a = to_b(self, 7013);
+	int r1 = sock_in(NS_B, self->t->fam), r2 = sock_in(NS_B, self->t->fam);
+	int tx = sock_in(NS_A, self->t->fam), one = 1;
+	struct sockaddr_nty a = to_b(self->t, 7013);
 	long long copies0, del0;
 	unsigned char buf[64];
 
@@ -908,8 +915,8 @@ TEST_F(dgram, broadcast_reaches_every_bound_socket)
 	ASSERT_GE(r2, 0);
 	ASSERT_EQ(0, setsockopt(r1, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
 	ASSERT_EQ(0, setsockopt(r2, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
-	ASSERT_EQ(0, bind_port(r1, self->fam, 7013, 0));
-	ASSERT_EQ(0, bind_port(r2, self->fam, 7013, 0));
+	ASSERT_EQ(0, bind_port(r1, self->t->fam, 7013, 0));
+	ASSERT_EQ(0, bind_port(r2, self->t->fam, 7013, 0));
 	enter_ns(NS_B);
 	copies0 = nty_snmp("InBcastCopies");
 	del0 = nty_snmp("InDelivers");
@@ -931,15 +938,15 @@ TEST_F(dgram, no_port_counted)
 {
 	long long np0 = snmp_in(NS_B, "InNoPort");
 
-	ASSERT_EQ(0, send_seq(self, 7099, 3, 16));
+	ASSERT_EQ(0, send_seq(self->t, 7099, 3, 16));
 	EXPECT_EQ(np0 + 3, wait_snmp(NS_B, "InNoPort", np0 + 3));
 }
 
 TEST_F(dgram, connect_filters_peers)
 {
-	int rx = rx_socket(_metadata, self, 7014);
-	int other = sock_in(NS_A, self->fam);
-	struct sockaddr_nty peer = { .snty_family = self->fam };
+	int rx = rx_socket(_metadata, self->t, 7014);
+	int other = sock_in(NS_A, self->t->fam);
+	struct sockaddr_nty peer = { .snty_family = self->t->fam };
 	unsigned char buf[64];
 	socklen_t alen = sizeof(peer);
 	long long np0;
@@ -948,20 +955,20 @@ TEST_F(dgram, connect_filters_peers)
 	ASSERT_GE(other, 0);
 	/* Connected to port 4444 of va: frames from other ports go nowhere. */
 	peer.snty_port = htons(4444);
-	peer.snty_ifindex = self->vb_ifindex;
-	memcpy(peer.snty_addr, self->va_mac, 6);
+	peer.snty_ifindex = self->t->vb_ifindex;
+	memcpy(peer.snty_addr, self->t->va_mac, 6);
 	enter_ns(NS_B);
 	ASSERT_EQ(0, connect(rx, (struct sockaddr *)&peer, sizeof(peer)));
 	ASSERT_EQ(0, getpeername(rx, (struct sockaddr *)&peer, &alen));
 	EXPECT_EQ(4444, ntohs(peer.snty_port));
 	np0 = nty_snmp("InNoPort");
-	ASSERT_EQ(0, send_seq(self, 7014, 1, 16));
+	ASSERT_EQ(0, send_seq(self->t, 7014, 1, 16));
 	EXPECT_EQ(np0 + 1, wait_snmp(NS_B, "InNoPort", np0 + 1));
 	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
 
 	enter_ns(NS_A);
-	ASSERT_EQ(0, bind_port(other, self->fam, 4444, 0));
-	EXPECT_EQ(5, send_b(other, self, 7014, "hello", 5));
+	ASSERT_EQ(0, bind_port(other, self->t->fam, 4444, 0));
+	EXPECT_EQ(5, send_b(other, self->t, 7014, "hello", 5));
 	EXPECT_EQ(5, recv(rx, buf, sizeof(buf), 0));
 	/* Connected sockets send without an address. */
 	EXPECT_EQ(2, send(rx, "ok", 2, 0));
@@ -972,8 +979,8 @@ TEST_F(dgram, connect_filters_peers)
 
 TEST_F(dgram, bad_arguments_errno)
 {
-	struct sockaddr_nty a = to_b(self, 7015);
-	int fd = sock_in(NS_A, self->fam), fd2 = sock_in(NS_A, self->fam);
+	struct sockaddr_nty a = to_b(self->t, 7015);
+	int fd = sock_in(NS_A, self->t->fam), fd2 = sock_in(NS_A, self->t->fam);
 	pid_t pid;
 
 	ASSERT_GE(fd, 0);
@@ -983,23 +990,23 @@ TEST_F(dgram, bad_arguments_errno)
 	a.snty_ifindex = 9999;
 	EXPECT_EQ(-1, sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)));
 	EXPECT_EQ(ENXIO, errno);
-	a = to_b(self, 7015);
+	a = to_b(self->t, 7015);
 	EXPECT_EQ(-1, sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a) - 1));
 	EXPECT_EQ(EINVAL, errno);
 	a.snty_zero[1] = 1;
 	EXPECT_EQ(-1, sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)));
 	EXPECT_EQ(EINVAL, errno);
-	a = to_b(self, 7015);
+	a = to_b(self->t, 7015);
 	a.snty_family = AF_INET;
 	EXPECT_EQ(-1, bind(fd, (struct sockaddr *)&a, sizeof(a)));
 	EXPECT_EQ(EAFNOSUPPORT, errno);
-	EXPECT_EQ(-1, bind_port(fd, self->fam, 7015, 9999));
+	EXPECT_EQ(-1, bind_port(fd, self->t->fam, 7015, 9999));
 	EXPECT_EQ(ENODEV, errno);
 
-	ASSERT_EQ(0, bind_port(fd, self->fam, 7015, 0));
-	EXPECT_EQ(-1, bind_port(fd, self->fam, 7016, 0));
+	ASSERT_EQ(0, bind_port(fd, self->t->fam, 7015, 0));
+	EXPECT_EQ(-1, bind_port(fd, self->t->fam, 7016, 0));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, bind_port(fd2, self->fam, 7015, 0));
+	EXPECT_EQ(-1, bind_port(fd2, self->t->fam, 7015, 0));
 	EXPECT_EQ(EADDRINUSE, errno);
 
 	/* Ports below 1024 need CAP_NET_BIND_SERVICE. */
@@ -1009,16 +1016,16 @@ TEST_F(dgram, bad_arguments_errno)
 
 		if (setuid(65534))
 			_exit(2);
-		s = socket(self->fam, SOCK_DGRAM, 0);
-		if (bind_port(s, self->fam, 80, 0) == 0 || errno != EACCES)
+		s = socket(self->t->fam, SOCK_DGRAM, 0);
+		if (bind_port(s, self->t->fam, 80, 0) == 0 || errno != EACCES)
 			_exit(1);
-		_exit(bind_port(s, self->fam, 8080, 0) ? 3 : 0);
+		_exit(bind_port(s, self->t->fam, 8080, 0) ? 3 : 0);
 	}
 	EXPECT_EQ(0, reap(pid));
 
 	/* A down interface. */
 	ASSERT_EQ(0, system("ip netns exec nty-a ip link set va down"));
-	a = to_b(self, 7015);
+	a = to_b(self->t, 7015);
 	enter_ns(NS_A);
 	EXPECT_EQ(-1, sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof(a)));
 	EXPECT_EQ(ENETDOWN, errno);

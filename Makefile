@@ -1,0 +1,81 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# NTY: the Linux receive path as an address family.
+#
+#   make            build module/nty.ko against KDIR
+#   make demo       the main job: set up, build, boot the VM, show NTY at work
+#   make check      set up, build, run every test in the VM; ends "N passed, N failed"
+#   make check T=x  only the tests whose name contains x
+#   make shell      a root shell in the VM with nty.ko loaded
+#   make compat     build against the test kernel and Debian's stock 6.1, W=1
+#   make style      checkpatch.pl --strict on everything
+#   make sparse     sparse (C=2) on the module
+#   make tools      ntycat, ntystat and the selftests
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+STOCK_KDIR ?= $(firstword $(wildcard /usr/src/linux-headers-6.1.*-amd64))
+KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(shell $(TOP)/scripts/build-kernel debug))
+
+CFLAGS_TOOLS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include/uapi -I$(TOP)/tools
+# The harness is built as the kernel's selftests build it: -Wall.
+CFLAGS_SELFTESTS := -O2 -g -Wall -Werror -I$(TOP)/include/uapi -I$(TOP)/tools
+SELFTESTS := tools/selftests/nty_socket tools/selftests/nty_dgram
+
+.PHONY: all modules clean demo check shell compat style sparse tools setup
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 modules
+
+setup:
+	@$(TOP)/scripts/setup
+
+tools: tools/ntycat $(SELFTESTS)
+
+tools/ntycat: tools/ntycat.c tools/lib/nty_user.h include/uapi/linux/nty.h
+	$(CC) $(CFLAGS_TOOLS) -o $@ $<
+
+tools/selftests/%: tools/selftests/%.c tools/lib/nty_user.h include/uapi/linux/nty.h
+	$(CC) $(CFLAGS_SELFTESTS) \
+		-I$(shell $(TOP)/scripts/ksrc)/tools/testing/selftests \
+		-o $@ $< -lpthread
+
+check:
+	@$(TOP)/scripts/check $(T)
+
+demo:
+	@$(TOP)/scripts/setup
+	@$(MAKE) -s tools
+	@$(TOP)/scripts/nty-vm --kernel release -- $(TOP)/scripts/demo
+
+shell:
+	@$(TOP)/scripts/setup
+	@$(MAKE) -s tools
+	@$(TOP)/scripts/nty-vm $(if $(KERNEL),--kernel $(KERNEL))
+
+compat:
+	@$(TOP)/scripts/setup
+	@echo "compat: test kernel (6.12, release)"
+	@$(TOP)/scripts/build-module release >/dev/null
+	@echo "compat: Debian stock headers ($(STOCK_KDIR))"
+	@rm -rf $(TOP)/build/stock && mkdir -p $(TOP)/build/stock && \
+		cp -rs $(TOP)/Kbuild $(TOP)/module $(TOP)/kunit $(TOP)/include $(TOP)/build/stock/ && \
+		$(MAKE) -s -C $(STOCK_KDIR) M=$(TOP)/build/stock W=1 modules 2>&1 | \
+		tee $(TOP)/build/stock/build.log | grep -v 'Skipping BTF' ; \
+		! grep -qE 'warning:|error:' $(TOP)/build/stock/build.log && \
+		test -f $(TOP)/build/stock/module/nty.ko && echo "compat: both clean"
+
+style:
+	@$(TOP)/scripts/style
+
+sparse:
+	@$(TOP)/scripts/setup
+	@$(TOP)/scripts/build-module release C=2 >/dev/null && \
+		! grep -E '^[^ ]+:[0-9]+:[0-9]+: (warning|error)' $(TOP)/build/release/build.log && \
+		echo "sparse: clean"
+
+clean:
+	rm -rf build tools/ntycat $(SELFTESTS)
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null

@@ -1,0 +1,64 @@
+#!/bin/bash
+# The user programs and the claim that a tap sees frames NTY then drops
+# (C14): ntycat both ways, ntystat's counters, tcpdump on the receiving
+# veth.  Needs topo.sh's namespaces.
+. "$(dirname "$0")/tap.sh"
+tap_plan 8
+A="ip netns exec nty-a"
+B="ip netns exec nty-b"
+MAC_B=02:00:00:00:00:0b
+tmp=$(mktemp -d)
+
+# ntycat: lines in, datagrams across, lines out.
+$B ntycat -l 6000 -c 3 -w 20 >"$tmp/out" &
+pid=$!
+sleep 1
+printf 'one\ntwo\nthree\n' | $A ntycat va $MAC_B 6000
+wait $pid
+tap_check ntycat_lines "ntycat did not carry three lines: $(cat "$tmp/out")" \
+	test "$(cat "$tmp/out")" = "$(printf 'one\ntwo\nthree')"
+
+# ntycat test traffic, checked for sequence by the receiver.
+$B ntycat -l 6001 -c 500 -q -w 20 >"$tmp/sum" &
+pid=$!
+sleep 1
+$A ntycat -c 500 -s 300 va $MAC_B 6001
+wait $pid
+tap_check ntycat_sequence "$(cat "$tmp/sum")" \
+	grep -qx "received 500 datagrams, 0 out of sequence" "$tmp/sum"
+
+# ntycat's errors are clear.
+out=$($A ntycat va not-a-mac 6001 2>&1)
+tap_check ntycat_bad_mac "ntycat accepted a bad MAC: $out" grep -q "bad MAC" <<<"$out"
+out=$($A ntycat nosuchif $MAC_B 6001 2>&1)
+tap_check ntycat_bad_iface "ntycat accepted a missing interface: $out" \
+	grep -q "no interface" <<<"$out"
+
+# ntystat shows the counters (InDelivers moved by 503 at least).
+d=$($B ntystat -c | awk '$1 == "NtyInDelivers" {print $2}')
+tap_check ntystat_counters "ntystat InDelivers=$d" test "${d:-0}" -ge 503
+
+# ntystat -d prints deltas: 40 frames in the interval.
+$B ntystat -c -d 3 -n 1 >"$tmp/delta" &
+pid=$!
+sleep 1
+$A ntycat -c 40 -s 50 va $MAC_B 6999
+wait $pid
+np=$(awk '$1 == "NtyInNoPort" {v=$2} END {print v}' "$tmp/delta")
+tap_check ntystat_delta "ntystat -d InNoPort delta=$np (want 40)" test "${np:-0}" -eq 40
+
+# C14: tcpdump on vb sees frames that NTY then drops for want of a port.
+np0=$($B ntystat -c -a | awk '$1 == "NtyInNoPort" {print $2}')
+$B tcpdump -i vb -nn -c 5 -w "$tmp/cap.pcap" ether proto 0x88b5 2>/dev/null &
+pid=$!
+sleep 2
+$A ntycat -c 5 -s 20 va $MAC_B 6998
+wait $pid
+np1=$($B ntystat -c -a | awk '$1 == "NtyInNoPort" {print $2}')
+seen=$(tcpdump -r "$tmp/cap.pcap" -nn 2>/dev/null | wc -l)
+tap_check tap_sees_dropped_frames "tcpdump saw $seen frames, InNoPort +$((np1 - np0))" \
+	test "$seen" -eq 5 -a $((np1 - np0)) -eq 5
+tap_check ntystat_sockets "ntystat -S has no header" \
+	sh -c "$B ntystat -S | head -1 | grep -q lport"
+rm -rf "$tmp"
+tap_done

@@ -1,0 +1,18 @@
+# shellcheck shell=bash
+# Minimal TAP for NTY's shell selftests: plan, then ok/not ok per check.
+tap_n=0
+tap_fail=0
+tap_plan() { echo "TAP version 13"; echo "1..$1"; }
+tap_ok() { tap_n=$((tap_n + 1)); echo "ok $tap_n $1"; }
+tap_not_ok() {
+	tap_n=$((tap_n + 1)); tap_fail=$((tap_fail + 1))
+	echo "# $2"
+	echo "not ok $tap_n $1"
+}
+# tap_check NAME MESSAGE COMMAND...: ok when COMMAND succeeds.
+tap_check() {
+	local name=$1 msg=$2
+	shift 2
+	if "$@"; then tap_ok "$name"; else tap_not_ok "$name" "$msg"; fi
+}
+tap_done() { [ $tap_fail -eq 0 ]; }
