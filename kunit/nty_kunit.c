@@ -41,11 +41,11 @@ static void nty_test_build_fields(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ntohs(nh.dest), 65535);
 	KUNIT_EXPECT_EQ(test, ntohs(nh.len), 300);
 	KUNIT_EXPECT_EQ(test, (__force u16)nh.check, 0);
-	KUNIT_EXPECT_EQ(test, nh.seq, 0U);
-	KUNIT_EXPECT_EQ(test, nh.ack_seq, 0U);
-	KUNIT_EXPECT_EQ(test, nh.window, 0);
+	KUNIT_EXPECT_EQ(test, (__force u32)nh.seq, 0U);
+	KUNIT_EXPECT_EQ(test, (__force u32)nh.ack_seq, 0U);
+	KUNIT_EXPECT_EQ(test, (__force u16)nh.window, 0);
 	KUNIT_EXPECT_EQ(test, nh.reserved, 0);
-	KUNIT_EXPECT_EQ(test, nh.reserved2, 0);
+	KUNIT_EXPECT_EQ(test, (__force u16)nh.reserved2, 0);
 }
 
 static void nty_test_checksum(struct kunit *test)

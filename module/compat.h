@@ -13,14 +13,14 @@
 #include <net/net_namespace.h>
 
 /* 6.12 moved the unaligned accessors out of asm/. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
 #endif
 
 /* 6.11 made the ctl_table passed to proc handlers const. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
 #define NTY_CTL_TABLE const struct ctl_table
 #else
 #define NTY_CTL_TABLE struct ctl_table
@@ -34,7 +34,7 @@ static inline struct ctl_table_header *
 nty_register_net_sysctl(struct net *net, const char *path,
 			struct ctl_table *table, size_t n)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
 	return register_net_sysctl_sz(net, path, table, n);
 #else
 	return register_net_sysctl(net, path, table);
@@ -44,7 +44,7 @@ nty_register_net_sysctl(struct net *net, const char *path,
 /* 6.10 replaced embedded dummy devices with alloc_netdev_dummy(). */
 static inline struct net_device *nty_alloc_dummy_netdev(void)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
 	return alloc_netdev_dummy(0);
 #else
 	struct net_device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
@@ -57,7 +57,7 @@ static inline struct net_device *nty_alloc_dummy_netdev(void)
 
 static inline void nty_free_dummy_netdev(struct net_device *dev)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
 	free_netdev(dev);
 #else
 	kfree(dev);

@@ -5,6 +5,7 @@
  * length so that KUnit can drive every error class without a socket.
  */
 #include <linux/export.h>
+#include <linux/skbuff.h>
 #include <net/checksum.h>
 
 #include "nty.h"
