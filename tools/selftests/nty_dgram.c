@@ -1036,6 +1036,140 @@ TEST_F(dgram, bad_arguments_errno)
 	close(fd2);
 }
 
+/*
+ * C4: a datagram keeps nothing once the device has the frame, but
+ * SO_SNDBUF bounds what is in flight to it.  netem on va holds the frames
+ * (still charged to the socket) for 400 ms.
+ */
+TEST_F(dgram, sndbuf_bounds_frames_in_flight)
+{
+	int tx, small = 1, k = 0, rx;
+	static unsigned char buf[1000];
+	struct sockaddr_nty dst;
+	long long del0;
+	long inflight;
+
+	rx = rx_socket(_metadata, self->t, 7018);
+	ASSERT_GE(rx, 0);
+	del0 = nty_snmp("InDelivers");
+	tx = sock_in(NS_A, self->t->fam);
+	ASSERT_GE(tx, 0);
+	ASSERT_EQ(0, bind_port(tx, self->t->fam, 7019, 0));
+	ASSERT_EQ(0, setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
+	ASSERT_EQ(0, system("tc -n nty-a qdisc replace dev va root netem delay 400ms"));
+	enter_ns(NS_A);
+	dst = to_b(self->t, 7018);
+	while (k < 1000 && sendto(tx, buf, sizeof(buf), MSG_DONTWAIT,
+				  (struct sockaddr *)&dst, sizeof(dst)) == sizeof(buf))
+		k++;
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_GT(k, 0);
+	EXPECT_LT(k, 20);
+	inflight = socket_column(7019, "tx_queue");
+	EXPECT_GT(inflight, k * 1000L);
+
+	/* Once netem lets them go, the socket holds nothing. */
+	EXPECT_EQ(del0 + k, wait_snmp(NS_B, "InDelivers", del0 + k));
+	enter_ns(NS_A);
+	EXPECT_EQ(0, socket_column(7019, "tx_queue"));
+	ASSERT_EQ(0, system("tc -n nty-a qdisc del dev va root"));
+	close(tx);
+	close(rx);
+}
+
+/* A column of one CPU's row of /proc/net/nty/softnet. */
+static long softnet_cpu(int cpu, const char *col)
+{
+	char head[256], line[256], *tok, *save;
+	int idx = -1, i;
+	long val = -1;
+	FILE *f = fopen("/proc/net/nty/softnet", "r");
+
+	if (!f || !fgets(head, sizeof(head), f))
+		return -1;
+	for (i = 0, tok = strtok_r(head, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save), i++)
+		if (!strcmp(tok, col))
+			idx = i;
+	while (idx >= 0 && fgets(line, sizeof(line), f)) {
+		long v[16];
+		int n = 0;
+
+		for (tok = strtok_r(line, "\n ", &save); tok && n < 16;
+		     tok = strtok_r(NULL, "\n ", &save))
+			v[n++] = atol(tok);
+		if (n > idx && v[0] == cpu)
+			val = v[idx];
+	}
+	fclose(f);
+	return val;
+}
+
+/*
+ * RPS: with rps_cpus naming only the last CPU, every frame is processed
+ * there, its poll started by IPI when the frame arrived elsewhere.
+ */
+TEST_F(dgram, rps_steers_to_chosen_cpu)
+{
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), target, rx, i;
+	long proc0, rps0, proc, rps;
+	long long del0;
+	char mask[16];
+	unsigned char buf[64];
+
+	if (ncpu < 2)
+		SKIP(return, "needs 2 CPUs, have %d", ncpu);
+	target = ncpu - 1;
+	rx = rx_socket(_metadata, self->t, 7017);
+	ASSERT_GE(rx, 0);
+	del0 = nty_snmp("InDelivers");
+	proc0 = softnet_cpu(target, "processed");
+	rps0 = softnet_cpu(target, "received_rps");
+
+	enter_init_ns();
+	snprintf(mask, sizeof(mask), "%x", 1 << target);
+	write_file("/proc/sys/net/nty/rps_cpus", mask);
+	/* Send from every CPU in turn, so that some frames arrive elsewhere. */
+	for (i = 0; i < ncpu; i++) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(i, &set);
+		ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+		ASSERT_EQ(0, send_seq(self->t, 7017, 20, 16));
+	}
+	EXPECT_EQ(del0 + 20 * ncpu,
+		  wait_snmp(NS_B, "InDelivers", del0 + 20 * ncpu));
+	enter_init_ns();
+	write_file("/proc/sys/net/nty/rps_cpus", "0");
+	proc = softnet_cpu(target, "processed");
+	rps = softnet_cpu(target, "received_rps");
+
+	EXPECT_EQ(20 * ncpu, proc - proc0);
+	EXPECT_GT(rps, rps0);
+	for (i = 0; i < 20 * ncpu; i++)
+		ASSERT_EQ(16, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+	close(rx);
+}
+
+TEST_F(dgram, rps_cpus_rejects_bad_masks)
+{
+	FILE *f;
+
+	enter_init_ns();
+	f = fopen("/proc/sys/net/nty/rps_cpus", "w");
+	ASSERT_NE(NULL, f);
+	fputs("zz", f);
+	EXPECT_NE(0, fclose(f));
+	/* Read-only outside the initial namespace, as net.core's are. */
+	enter_ns(NS_B);
+	EXPECT_EQ(NULL, fopen("/proc/sys/net/nty/rps_cpus", "w"));
+	EXPECT_EQ(NULL, fopen("/proc/sys/net/nty/max_backlog", "w"));
+	EXPECT_NE(NULL, f = fopen("/proc/sys/net/nty/rmem_max", "w"));
+	if (f)
+		fclose(f);
+}
+
 /* Last: everything the tests above sent is accounted for. */
 TEST_F(dgram, zz_conservation)
 {
