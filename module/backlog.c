@@ -173,6 +173,7 @@ void nty_softnet_stat(int cpu, struct nty_softnet_stat *st)
 	st->time_squeeze = READ_ONCE(sd->time_squeeze);
 	st->received_rps = READ_ONCE(sd->received_rps);
 	st->qlen = skb_queue_len_lockless(&sd->input_queue);
+	st->napi_scheduled = test_bit(NAPI_STATE_SCHED, &sd->napi.state);
 }
 EXPORT_SYMBOL_GPL(nty_softnet_stat);
 

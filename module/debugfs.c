@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/debug/nty: the live internals a debugger wants, root only.
- * "backlog" shows each CPU's input queue depth and whether its poll is
- * scheduled right now.
+ * "backlog" shows, for each CPU, the input queue's depth and whether its
+ * NAPI poll is scheduled at this instant (the counters are in
+ * /proc/net/nty/softnet).
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -16,12 +17,10 @@ static int nty_backlog_show(struct seq_file *seq, void *v)
 	struct nty_softnet_stat st;
 	int cpu;
 
-	seq_puts(seq, "cpu qlen processed dropped time_squeeze received_rps\n");
+	seq_puts(seq, "cpu qlen napi_scheduled\n");
 	for_each_online_cpu(cpu) {
 		nty_softnet_stat(cpu, &st);
-		seq_printf(seq, "%d %u %lu %lu %lu %lu\n", cpu, st.qlen,
-			   st.processed, st.dropped, st.time_squeeze,
-			   st.received_rps);
+		seq_printf(seq, "%d %u %d\n", cpu, st.qlen, st.napi_scheduled);
 	}
 	return 0;
 }

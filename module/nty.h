@@ -172,6 +172,7 @@ struct nty_softnet_stat {
 	unsigned long time_squeeze;
 	unsigned long received_rps;
 	unsigned int qlen;
+	bool napi_scheduled;
 };
 
 int nty_backlog_init(void);

@@ -127,12 +127,12 @@ static long long conservation_gap(const char *ns)
 	return gap;
 }
 
-/* Sum of a column of /proc/net/nty/softnet over every CPU. */
-static long softnet_sum(const char *col)
+/* A column of /proc/net/nty/softnet: one CPU's row, or the sum (cpu -1). */
+static long softnet_cpu(int cpu, const char *col)
 {
 	char head[256], line[256], *tok, *save;
-	long sum = 0;
 	int idx = -1, i;
+	long val = cpu < 0 ? 0 : -1;
 	FILE *f = fopen("/proc/net/nty/softnet", "r");
 
 	if (!f || !fgets(head, sizeof(head), f))
@@ -142,14 +142,19 @@ static long softnet_sum(const char *col)
 		if (!strcmp(tok, col))
 			idx = i;
 	while (idx >= 0 && fgets(line, sizeof(line), f)) {
-		for (i = 0, tok = strtok_r(line, "\n ", &save); tok && i < idx;
-		     tok = strtok_r(NULL, "\n ", &save), i++)
-			;
-		if (tok)
-			sum += atol(tok);
+		long v[16];
+		int n = 0;
+
+		for (tok = strtok_r(line, "\n ", &save); tok && n < 16;
+		     tok = strtok_r(NULL, "\n ", &save))
+			v[n++] = atol(tok);
+		if (n > idx && cpu < 0)
+			val += v[idx];
+		else if (n > idx && v[0] == cpu)
+			val = v[idx];
 	}
 	fclose(f);
-	return sum;
+	return val;
 }
 
 /* A column of this namespace's /proc/net/nty/sockets row for @lport. */
@@ -594,7 +599,7 @@ TEST_F(dgram, cpu_backlog_drops_past_max_backlog)
 	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)));
 	del0 = nty_snmp("InDelivers");
 	drop0 = nty_snmp("InBacklogDrops");
-	sn0 = softnet_sum("dropped");
+	sn0 = softnet_cpu(-1, "dropped");
 
 	/*
 	 * netem releases the delayed frames in bursts; each burst reaches
@@ -618,7 +623,7 @@ TEST_F(dgram, cpu_backlog_drops_past_max_backlog)
 	ASSERT_EQ(0, system("tc -n nty-a qdisc del dev va root"));
 	enter_ns(NS_B);
 	write_file("/proc/sys/net/nty/rmem_max", "212992");
-	sn = softnet_sum("dropped");
+	sn = softnet_cpu(-1, "dropped");
 
 	EXPECT_EQ(n, del + drop);
 	EXPECT_GT(drop, 0);
@@ -1080,34 +1085,6 @@ TEST_F(dgram, sndbuf_bounds_frames_in_flight)
 	ASSERT_EQ(0, system("tc -n nty-a qdisc del dev va root"));
 	close(tx);
 	close(rx);
-}
-
-/* A column of one CPU's row of /proc/net/nty/softnet. */
-static long softnet_cpu(int cpu, const char *col)
-{
-	char head[256], line[256], *tok, *save;
-	int idx = -1, i;
-	long val = -1;
-	FILE *f = fopen("/proc/net/nty/softnet", "r");
-
-	if (!f || !fgets(head, sizeof(head), f))
-		return -1;
-	for (i = 0, tok = strtok_r(head, "\n ", &save); tok;
-	     tok = strtok_r(NULL, "\n ", &save), i++)
-		if (!strcmp(tok, col))
-			idx = i;
-	while (idx >= 0 && fgets(line, sizeof(line), f)) {
-		long v[16];
-		int n = 0;
-
-		for (tok = strtok_r(line, "\n ", &save); tok && n < 16;
-		     tok = strtok_r(NULL, "\n ", &save))
-			v[n++] = atol(tok);
-		if (n > idx && v[0] == cpu)
-			val = v[idx];
-	}
-	fclose(f);
-	return val;
 }
 
 /*

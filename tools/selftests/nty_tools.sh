@@ -3,7 +3,7 @@
 # (C14): ntycat both ways, ntystat's counters, tcpdump on the receiving
 # veth.  Needs topo.sh's namespaces.
 . "$(dirname "$0")/tap.sh"
-tap_plan 8
+tap_plan 9
 A="ip netns exec nty-a"
 B="ip netns exec nty-b"
 MAC_B=02:00:00:00:00:0b
@@ -65,5 +65,8 @@ tap_check tap_sees_dropped_frames "tcpdump saw $seen frames, InNoPort +$((np1 - 
 	test "$seen" -eq 5 -a $((np1 - np0)) -eq 5
 tap_check ntystat_sockets "ntystat -S has no header" \
 	sh -c "$B ntystat -S | head -1 | grep -q lport"
+rows=$(tail -n +2 /sys/kernel/debug/nty/backlog | wc -l)
+tap_check debugfs_backlog_rows "debugfs backlog has $rows rows for $(nproc) CPUs" \
+	test "$rows" -eq "$(nproc)"
 rm -rf "$tmp"
 tap_done
