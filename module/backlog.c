@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "nty.h"
+#include "trace.h"
 
 /**
  * struct nty_softnet_data - one CPU's share of the receive path
@@ -105,15 +106,18 @@ int nty_enqueue_to_backlog(struct sk_buff *skb, u32 flow_hash)
 
 	spin_lock_irqsave(&sd->input_queue.lock, flags);
 	qlen = skb_queue_len(&sd->input_queue);
-	if (unlikely(qlen >= READ_ONCE(nty_max_backlog))) {
+	if (unlikely(qlen >= READ_ONCE(nty_max_backlog) || nty_fail_backlog())) {
+		bool full = qlen >= READ_ONCE(nty_max_backlog);
+
 		sd->dropped++;
 		spin_unlock_irqrestore(&sd->input_queue.lock, flags);
-		NTY_INC_STATS(dev_net(skb->dev), IN_BACKLOG_DROPS);
-		kfree_skb_reason(skb, SKB_DROP_REASON_CPU_BACKLOG);
+		nty_drop(dev_net(skb->dev), skb, full ? NTY_DROP_BACKLOG_FULL :
+						     NTY_DROP_BACKLOG_FAULT);
 		return NET_RX_DROP;
 	}
 	__skb_queue_tail(&sd->input_queue, skb);
 	spin_unlock_irqrestore(&sd->input_queue.lock, flags);
+	trace_nty_backlog_enqueue(skb, cpu, qlen + 1);
 
 	if (qlen == 0) {
 		if (cpu == smp_processor_id())
@@ -138,6 +142,7 @@ static int nty_process_backlog(struct napi_struct *napi, int budget)
 						   napi);
 	struct sk_buff_head batch;
 	struct sk_buff *skb;
+	bool squeezed = false;
 	int work = 0;
 
 	__skb_queue_head_init(&batch);
@@ -146,9 +151,12 @@ static int nty_process_backlog(struct napi_struct *napi, int budget)
 		__skb_queue_tail(&batch, skb);
 		work++;
 	}
-	if (work == budget && !skb_queue_empty(&sd->input_queue))
+	if (work == budget && !skb_queue_empty(&sd->input_queue)) {
 		sd->time_squeeze++;
+		squeezed = true;
+	}
 	spin_unlock_irq(&sd->input_queue.lock);
+	trace_nty_napi_poll(sd->cpu, work, budget, squeezed);
 
 	while ((skb = __skb_dequeue(&batch)))
 		nty_protocol_rcv(skb);
@@ -260,8 +268,7 @@ static int nty_netdev_event(struct notifier_block *nb, unsigned long event,
 		skb_queue_walk_safe(&sd->input_queue, skb, tmp) {
 			if (skb->dev == dev) {
 				__skb_unlink(skb, &sd->input_queue);
-				NTY_INC_STATS(dev_net(dev), IN_DISCARDS);
-				kfree_skb_reason(skb, SKB_DROP_REASON_DEV_READY);
+				nty_drop(dev_net(dev), skb, NTY_DROP_DEV_GONE);
 			}
 		}
 		spin_unlock_irq(&sd->input_queue.lock);

@@ -16,6 +16,7 @@
 #include <net/sock.h>
 
 #include "nty.h"
+#include "trace.h"
 
 /*
  * The receive queue: the last stage before the copy to user.  Called in
@@ -25,20 +26,23 @@
 static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct net *net = sock_net(sk);
+	bool full = atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf);
 
-	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf)) {
+	if (unlikely(full || nty_fail_sock_enqueue())) {
 		atomic_inc(&sk->sk_drops);
-		NTY_INC_STATS(net, RCVBUF_ERRORS);
-		kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_RCVBUFF);
+		nty_drop(net, skb, full ? NTY_DROP_RCVBUF : NTY_DROP_SOCKET_FAULT);
 		return -ENOMEM;
 	}
 
 	skb_set_owner_r(skb, sk);
 	sock_skb_set_dropcount(sk, skb);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
+	trace_nty_sock_enqueue(sk, skb, NTY_Q_RECEIVE);
 	NTY_INC_STATS(net, IN_DELIVERS);
-	if (!sock_flag(sk, SOCK_DEAD))
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		trace_nty_wakeup(sk);
 		sk->sk_data_ready(sk);
+	}
 	return 0;
 }
 
@@ -63,14 +67,14 @@ int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb)
 	/* The owner runs the backlog at release_sock(). */
 	if (likely(!sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 				   READ_ONCE(sk->sk_sndbuf)))) {
+		trace_nty_sock_enqueue(sk, skb, NTY_Q_BACKLOG);
 		bh_unlock_sock(sk);
 		NTY_INC_STATS(net, SOCK_BACKLOG_QUEUED);
 		return 0;
 	}
 	bh_unlock_sock(sk);
 	atomic_inc(&sk->sk_drops);
-	NTY_INC_STATS(net, SOCK_BACKLOG_DROPS);
-	kfree_skb_reason(skb, SKB_DROP_REASON_SOCKET_BACKLOG);
+	nty_drop(net, skb, NTY_DROP_SOCK_BACKLOG);
 	return -ENOBUFS;
 }
 
@@ -184,6 +188,11 @@ static int nty_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 	if (len > dev->mtu - NTY_HLEN || len > NTY_MAX_LEN - NTY_HLEN)
 		goto out_dev;
 
+	if (nty_fail_send_alloc()) {
+		err = -ENOBUFS;
+		NTY_INC_STATS(net, OUT_DROPS);
+		goto out_dev;
+	}
 	/*
 	 * The skb is charged to sk_wmem_alloc until the device frees it: the
 	 * only memory a datagram keeps after send (claim C4), bounded by
@@ -257,6 +266,7 @@ static int nty_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
 	err = skb_copy_datagram_msg(skb, 0, msg, copied);
 	if (err)
 		goto out;
+	trace_nty_copy_to_user(sk, skb, copied);
 
 	sock_recv_cmsgs(msg, sk, skb);
 	if (saddr) {

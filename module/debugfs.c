@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/kernel/debug/nty: the live internals a debugger wants, root only.
- * "backlog" shows, for each CPU, the input queue's depth and whether its
+ * "drops" counts every drop by stage and kind, with the kernel drop reason
+ * it was freed with (write anything to reset); fail_* are fault-injection
+ * points (fault.c).  "backlog" shows, for each CPU, the input queue's depth and whether its
  * NAPI poll is scheduled at this instant (the counters are in
  * /proc/net/nty/softnet).
  */
@@ -26,6 +28,28 @@ static int nty_backlog_show(struct seq_file *seq, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(nty_backlog);
 
+static int nty_drops_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, nty_drops_show, NULL);
+}
+
+/* Any write resets the table. */
+static ssize_t nty_drops_write(struct file *file, const char __user *buf,
+			       size_t len, loff_t *ppos)
+{
+	nty_drops_reset();
+	return len;
+}
+
+static const struct file_operations nty_drops_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nty_drops_open,
+	.read		= seq_read,
+	.write		= nty_drops_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
 /**
  * nty_debugfs_init - create /sys/kernel/debug/nty
  *
@@ -38,6 +62,9 @@ int nty_debugfs_init(void)
 	nty_debugfs_dir = debugfs_create_dir("nty", NULL);
 	debugfs_create_file("backlog", 0400, nty_debugfs_dir, NULL,
 			    &nty_backlog_fops);
+	debugfs_create_file("drops", 0600, nty_debugfs_dir, NULL,
+			    &nty_drops_fops);
+	nty_fault_init(nty_debugfs_dir);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <net/sock.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
+#include <linux/jump_label.h>
 #include <uapi/linux/nty.h>
 
 #include "compat.h"
@@ -96,6 +97,11 @@ static inline struct nty_net *nty_pernet(const struct net *net)
  * @saddr: sender's MAC
  * @bcast: sent to a broadcast or multicast MAC
  * @sk_type: socket type the frame is for (SOCK_DGRAM or SOCK_STREAM)
+ * @t_rcv: CLOCK_MONOTONIC ns at the packet_type handler; 0 = not timed
+ * @d_backlog: ns from @t_rcv to the backlog enqueue
+ * @d_poll: ns from @t_rcv to the NAPI poll
+ * @d_sock: ns from @t_rcv to a socket queue
+ * @journey: sequence number of its packet journey entry, 0 = none
  *
  * Kept clear of the tail of skb->cb, where struct sock_skb_cb (the drop
  * count for SO_RXQ_OVFL) lives once the frame is on a socket.
@@ -107,6 +113,11 @@ struct nty_skb_cb {
 	u8		saddr[ETH_ALEN];
 	u8		bcast;
 	u8		sk_type;
+	u64		t_rcv;
+	u32		d_backlog;
+	u32		d_poll;
+	u32		d_sock;
+	u32		journey;
 };
 
 #define NTY_SKB_CB(skb) ((struct nty_skb_cb *)((skb)->cb))
@@ -122,6 +133,7 @@ struct nty_skb_cb {
  * @daddr: connected peer's MAC
  * @difindex: interface toward the connected peer
  * @connected: the peer fields are valid and @conn_node is hashed
+ * @stage_times: NTY_STAGE_TIMES is set
  */
 struct nty_sock {
 	struct sock		sk;
@@ -133,6 +145,7 @@ struct nty_sock {
 	u8			daddr[ETH_ALEN];
 	int			difindex;
 	bool			connected;
+	bool			stage_times;
 };
 
 static inline struct nty_sock *nty_sk(const struct sock *sk)
@@ -143,6 +156,97 @@ static inline struct nty_sock *nty_sk(const struct sock *sk)
 /* Global tunables (sysctl.c); per-CPU and so not per namespace. */
 extern int nty_max_backlog;
 extern int nty_napi_weight;
+
+/* The stages, as the drop table and the tracepoints name them. */
+enum nty_stage {
+	NTY_STAGE_RCV,
+	NTY_STAGE_BACKLOG,
+	NTY_STAGE_PROTOCOL,
+	NTY_STAGE_DEMUX,
+	NTY_STAGE_SOCKET,
+	__NTY_STAGE_MAX
+};
+
+/* The socket queue a frame went to (nty:nty_sock_enqueue). */
+enum nty_sock_queue {
+	NTY_Q_RECEIVE,
+	NTY_Q_BACKLOG,
+	NTY_Q_PREQUEUE,
+};
+
+/* drop.c: every kind of drop, with its stage, counter and reason. */
+enum nty_drop_kind_id {
+	NTY_DROP_OTHERHOST,
+	NTY_DROP_BACKLOG_FULL,
+	NTY_DROP_BACKLOG_FAULT,
+	NTY_DROP_DEV_GONE,
+	NTY_DROP_HDR_SHORT,
+	NTY_DROP_HDR_VERSION,
+	NTY_DROP_HDR_TYPE,
+	NTY_DROP_HDR_LEN,
+	NTY_DROP_CSUM,
+	NTY_DROP_NO_SOCKET,
+	NTY_DROP_RCVBUF,
+	NTY_DROP_SOCKET_FAULT,
+	NTY_DROP_SOCK_BACKLOG,
+	__NTY_DROP_MAX
+};
+
+struct seq_file;
+void nty_drop(struct net *net, struct sk_buff *skb, enum nty_drop_kind_id kind);
+int nty_drops_show(struct seq_file *seq, void *v);
+void nty_drops_reset(void);
+
+/* fault.c: failure points for the kernel's fault-injection framework. */
+struct dentry;
+#ifdef CONFIG_FAULT_INJECTION
+bool nty_fail_backlog(void);
+bool nty_fail_sock_enqueue(void);
+bool nty_fail_send_alloc(void);
+void nty_fault_init(struct dentry *dir);
+#else
+static inline bool nty_fail_backlog(void) { return false; }
+static inline bool nty_fail_sock_enqueue(void) { return false; }
+static inline bool nty_fail_send_alloc(void) { return false; }
+static inline void nty_fault_init(struct dentry *dir) { }
+#endif
+
+/*
+ * timing.c: per-stage times.  Frames are stamped only while the static
+ * key is on: while the histograms are enabled or a socket asked for
+ * NTY_STAGE_TIMES.  Off, each stage costs one patched-out branch.
+ */
+DECLARE_STATIC_KEY_FALSE(nty_timing_key);
+
+enum nty_stamp {
+	NTY_STAMP_BACKLOG,
+	NTY_STAMP_POLL,
+	NTY_STAMP_SOCK,
+};
+
+void nty_stamp_rcv(struct sk_buff *skb);
+void __nty_stamp(struct sk_buff *skb, enum nty_stamp stage);
+void nty_timing_copied(struct sock *sk, struct sk_buff *skb,
+		       struct msghdr *msg);
+void nty_hist_backlog_len(unsigned int qlen);
+void nty_hist_poll(int work);
+int nty_timing_get(void);
+void nty_timing_put(void);
+void nty_timing_debugfs(struct dentry *dir);
+
+static inline void nty_stamp(struct sk_buff *skb, enum nty_stamp stage)
+{
+	if (static_branch_unlikely(&nty_timing_key))
+		__nty_stamp(skb, stage);
+}
+
+/* journey.c: the last frames' paths. */
+void nty_journey_deliver(const struct sock *sk, struct sk_buff *skb,
+			 int queue);
+void nty_journey_drop(struct sk_buff *skb, int stage, int kind);
+void nty_journey_copied(struct sk_buff *skb, u64 now);
+int nty_journey_init(struct dentry *dir);
+void nty_journey_exit(void);
 
 /* wire.c: the header, built and validated in one place. */
 enum nty_hdr_verdict {

@@ -9,28 +9,15 @@
 #include <linux/etherdevice.h>
 
 #include "nty.h"
+#include "trace.h"
 
-static void nty_drop_malformed(struct net *net, struct sk_buff *skb,
-			       enum nty_hdr_verdict v)
-{
-	enum skb_drop_reason reason;
-
-	switch (v) {
-	case NTY_HDR_CSUM:
-		NTY_INC_STATS(net, IN_CSUM_ERRORS);
-		kfree_skb_reason(skb, SKB_DROP_REASON_UDP_CSUM);
-		return;
-	case NTY_HDR_VERSION:
-	case NTY_HDR_TYPE:
-		reason = SKB_DROP_REASON_UNHANDLED_PROTO;
-		break;
-	default:
-		reason = SKB_DROP_REASON_PKT_TOO_SMALL;
-		break;
-	}
-	NTY_INC_STATS(net, IN_HDR_ERRORS);
-	kfree_skb_reason(skb, reason);
-}
+static const enum nty_drop_kind_id nty_hdr_drop[] = {
+	[NTY_HDR_SHORT]		= NTY_DROP_HDR_SHORT,
+	[NTY_HDR_VERSION]	= NTY_DROP_HDR_VERSION,
+	[NTY_HDR_TYPE]		= NTY_DROP_HDR_TYPE,
+	[NTY_HDR_LEN]		= NTY_DROP_HDR_LEN,
+	[NTY_HDR_CSUM]		= NTY_DROP_CSUM,
+};
 
 /**
  * nty_protocol_rcv - protocol processing of one frame from the backlog
@@ -46,7 +33,7 @@ void nty_protocol_rcv(struct sk_buff *skb)
 
 	v = nty_validate_skb(skb);
 	if (unlikely(v != NTY_HDR_OK)) {
-		nty_drop_malformed(net, skb, v);
+		nty_drop(net, skb, nty_hdr_drop[v]);
 		return;
 	}
 
@@ -68,17 +55,18 @@ void nty_protocol_rcv(struct sk_buff *skb)
 
 	rcu_read_lock();
 	if (cb->sk_type == SOCK_DGRAM && cb->bcast) {
+		trace_nty_demux(skb, cb, NULL);
 		if (nty_deliver_bcast(net, skb, nty_dgram_rcv))
 			goto out;
 	} else {
 		sk = nty_lookup(net, cb);
+		trace_nty_demux(skb, cb, sk);
 		if (sk && sk->sk_type == SOCK_DGRAM) {
 			nty_dgram_rcv(sk, skb);
 			goto out;
 		}
 	}
-	NTY_INC_STATS(net, IN_NO_PORT);
-	kfree_skb_reason(skb, SKB_DROP_REASON_NO_SOCKET);
+	nty_drop(net, skb, NTY_DROP_NO_SOCKET);
 out:
 	rcu_read_unlock();
 }

@@ -55,6 +55,31 @@ struct sockaddr_nty {
 #define NTY_HOLD_LOCK		1
 #define NTY_HOLD_LOCK_MAX	10000
 
+/*
+ * NTY_STAGE_TIMES (int, 0 or 1): recvmsg returns, as a control message of
+ * level SOL_NTY and type NTY_STAGE_TIMES, a struct nty_stage_times: when
+ * the datagram reached each stage, in CLOCK_MONOTONIC nanoseconds (compare
+ * with clock_gettime(CLOCK_MONOTONIC)).  A stage a frame did not pass
+ * through reads 0.  Datagrams queued before the option was set carry none.
+ */
+#define NTY_STAGE_TIMES		2
+
+/**
+ * struct nty_stage_times - one datagram's way through the receive path
+ * @rcv: the packet_type handler (nty_rcv) took it
+ * @backlog: queued on a CPU's backlog
+ * @poll: taken off the backlog by the NAPI poll
+ * @sock: put on the socket's backlog or receive queue
+ * @copy: copied to user space by recvmsg
+ */
+struct nty_stage_times {
+	__u64	rcv;
+	__u64	backlog;
+	__u64	poll;
+	__u64	sock;
+	__u64	copy;
+};
+
 /* Wire format: follows the Ethernet header, EtherType ETH_P_NTY. */
 #define NTY_VERSION	1
 

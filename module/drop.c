@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every frame NTY drops goes through nty_drop(): one table says, for each
+ * kind of drop, the stage where it happens, the /proc/net/nty/snmp counter
+ * it moves and the kernel drop reason the skb is freed with, so that the
+ * counters, /sys/kernel/debug/nty/drops, the nty:nty_drop tracepoint and
+ * perf's skb:kfree_skb (or dropwatch) always agree.
+ */
+#include <linux/seq_file.h>
+
+#include "nty.h"
+#include "trace.h"
+
+static const char * const nty_stage_names[__NTY_STAGE_MAX] = {
+	[NTY_STAGE_RCV]		= "rcv",
+	[NTY_STAGE_BACKLOG]	= "backlog",
+	[NTY_STAGE_PROTOCOL]	= "protocol",
+	[NTY_STAGE_DEMUX]	= "demux",
+	[NTY_STAGE_SOCKET]	= "socket",
+};
+
+struct nty_drop_kind {
+	const char		*name;
+	enum nty_stage		stage;
+	enum nty_mib		mib;
+	enum skb_drop_reason	reason;
+};
+
+static const struct nty_drop_kind nty_drop_kinds[__NTY_DROP_MAX] = {
+	[NTY_DROP_OTHERHOST] = { "otherhost", NTY_STAGE_RCV,
+		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_OTHERHOST },
+	[NTY_DROP_BACKLOG_FULL] = { "backlog_full", NTY_STAGE_BACKLOG,
+		NTY_MIB_IN_BACKLOG_DROPS, SKB_DROP_REASON_CPU_BACKLOG },
+	[NTY_DROP_BACKLOG_FAULT] = { "backlog_fault", NTY_STAGE_BACKLOG,
+		NTY_MIB_IN_BACKLOG_DROPS, SKB_DROP_REASON_CPU_BACKLOG },
+	[NTY_DROP_DEV_GONE] = { "dev_unregistered", NTY_STAGE_BACKLOG,
+		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_DEV_READY },
+	[NTY_DROP_HDR_SHORT] = { "hdr_short", NTY_STAGE_PROTOCOL,
+		NTY_MIB_IN_HDR_ERRORS, SKB_DROP_REASON_PKT_TOO_SMALL },
+	[NTY_DROP_HDR_VERSION] = { "hdr_version", NTY_STAGE_PROTOCOL,
+		NTY_MIB_IN_HDR_ERRORS, SKB_DROP_REASON_UNHANDLED_PROTO },
+	[NTY_DROP_HDR_TYPE] = { "hdr_type", NTY_STAGE_PROTOCOL,
+		NTY_MIB_IN_HDR_ERRORS, SKB_DROP_REASON_UNHANDLED_PROTO },
+	[NTY_DROP_HDR_LEN] = { "hdr_len", NTY_STAGE_PROTOCOL,
+		NTY_MIB_IN_HDR_ERRORS, SKB_DROP_REASON_PKT_TOO_SMALL },
+	[NTY_DROP_CSUM] = { "csum", NTY_STAGE_PROTOCOL,
+		NTY_MIB_IN_CSUM_ERRORS, SKB_DROP_REASON_UDP_CSUM },
+	[NTY_DROP_NO_SOCKET] = { "no_socket", NTY_STAGE_DEMUX,
+		NTY_MIB_IN_NO_PORT, SKB_DROP_REASON_NO_SOCKET },
+	[NTY_DROP_RCVBUF] = { "rcvbuf", NTY_STAGE_SOCKET,
+		NTY_MIB_RCVBUF_ERRORS, SKB_DROP_REASON_SOCKET_RCVBUFF },
+	[NTY_DROP_SOCKET_FAULT] = { "socket_fault", NTY_STAGE_SOCKET,
+		NTY_MIB_RCVBUF_ERRORS, SKB_DROP_REASON_SOCKET_RCVBUFF },
+	[NTY_DROP_SOCK_BACKLOG] = { "sock_backlog_full", NTY_STAGE_SOCKET,
+		NTY_MIB_SOCK_BACKLOG_DROPS, SKB_DROP_REASON_SOCKET_BACKLOG },
+};
+
+/* Per CPU, global: drops by kind since load (or the last reset). */
+static DEFINE_PER_CPU(unsigned long [__NTY_DROP_MAX], nty_drop_count);
+
+/**
+ * nty_drop - drop a received frame, counted everywhere it must be
+ * @net: the namespace whose counters move
+ * @skb: the frame; freed
+ * @kind: which drop, see nty_drop_kinds
+ */
+void nty_drop(struct net *net, struct sk_buff *skb, enum nty_drop_kind_id kind)
+{
+	const struct nty_drop_kind *k = &nty_drop_kinds[kind];
+
+	this_cpu_inc(nty_pernet(net)->mib[k->mib]);
+	this_cpu_inc(nty_drop_count[kind]);
+	trace_nty_drop(skb, k->stage, kind, k->reason);
+	kfree_skb_reason(skb, k->reason);
+}
+
+/**
+ * nty_drops_show - /sys/kernel/debug/nty/drops: "stage kind reason count"
+ * @seq: the file
+ * @v: unused
+ *
+ * Return: 0.
+ */
+int nty_drops_show(struct seq_file *seq, void *v)
+{
+	unsigned long sum;
+	int i, cpu;
+
+	seq_puts(seq, "stage kind reason count\n");
+	for (i = 0; i < __NTY_DROP_MAX; i++) {
+		sum = 0;
+		for_each_possible_cpu(cpu)
+			sum += per_cpu(nty_drop_count[i], cpu);
+		seq_printf(seq, "%s %s %d %lu\n",
+			   nty_stage_names[nty_drop_kinds[i].stage],
+			   nty_drop_kinds[i].name, nty_drop_kinds[i].reason, sum);
+	}
+	return 0;
+}
+
+/**
+ * nty_drops_reset - zero the drop table (a write to the debugfs file)
+ */
+void nty_drops_reset(void)
+{
+	int i, cpu;
+
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < __NTY_DROP_MAX; i++)
+			per_cpu(nty_drop_count[i], cpu) = 0;
+}

@@ -1,0 +1,147 @@
+#!/bin/bash
+# Seeing inside: the nty tracepoints carry what the frame carried, every
+# drop is counted per stage and kind in debugfs and agrees with the
+# kernel's skb:kfree_skb, and each fault-injection point fails exactly as
+# often as it is told, after which the path recovers.  Needs topo.sh.
+. "$(dirname "$0")/tap.sh"
+tap_plan 14
+A="ip netns exec nty-a"
+B="ip netns exec nty-b"
+MAC_A=02:00:00:00:00:0a
+MAC_B=02:00:00:00:00:0b
+T=/sys/kernel/tracing
+D=/sys/kernel/debug/nty
+tmp=$(mktemp -d)
+
+snmp() { $B ntystat -c -a | awk -v n="Nty$1" '$1 == n {print $2}'; }
+snmp_a() { $A ntystat -c -a | awk -v n="Nty$1" '$1 == n {print $2}'; }
+drops() { awk -v k="$1" '$2 == k {print $4}' $D/drops; }
+
+ok=1
+for e in nty_rcv nty_backlog_enqueue nty_napi_poll nty_demux nty_sock_enqueue \
+	 nty_wakeup nty_copy_to_user nty_drop; do
+	[ -d $T/events/nty/$e ] || ok=0
+done
+tap_check tracepoints_exist "missing events under $T/events/nty" test $ok = 1
+
+# K datagrams: K handler events and K copy-to-user events, fields checked.
+K=20
+echo 0 >$T/tracing_on
+echo >$T/trace
+echo 1 >$T/events/nty/enable
+echo 1 >$T/tracing_on
+$B ntycat -l 6100 -c $K -q -w 20 >/dev/null &
+pid=$!
+sleep 1
+$A ntycat -p 4321 -c $K -s 64 va $MAC_B 6100
+wait $pid
+echo 0 >$T/tracing_on
+cp $T/trace "$tmp/trace"
+echo 0 >$T/events/nty/enable
+n=$(grep -c "nty_rcv: .* len=88 saddr=$MAC_A" "$tmp/trace")
+tap_check rcv_events "$n nty_rcv events of len 88 from $MAC_A, want $K" test "$n" -eq $K
+n=$(grep -c "nty_copy_to_user: .* lport=6100 saddr=$MAC_A sport=4321 len=64 copied=64" "$tmp/trace")
+tap_check copy_to_user_events "$n nty_copy_to_user events matching the frames, want $K" test "$n" -eq $K
+n=$(grep -c "nty_demux: .* saddr=$MAC_A sport=4321 dport=6100 .* found=1" "$tmp/trace")
+tap_check demux_events "$n nty_demux events, want $K" test "$n" -eq $K
+n=$(grep -c "nty_sock_enqueue: .* lport=6100 queue=receive len=64" "$tmp/trace")
+tap_check sock_enqueue_events "$n nty_sock_enqueue events, want $K" test "$n" -eq $K
+n=$(grep -c "nty_backlog_enqueue: .* qlen=" "$tmp/trace")
+p=$(grep "nty_napi_poll:" "$tmp/trace" | sed 's/.*work=\([0-9]*\).*/\1/' | paste -sd+ | bc)
+tap_check backlog_and_poll_events "backlog events $n, poll work sum ${p:-0}, want $K each" \
+	test "$n" -eq $K -a "${p:-0}" -eq $K
+
+# Drops: the debugfs table, the snmp counter, nty:nty_drop and the
+# kernel's skb:kfree_skb agree.
+echo reset >$D/drops
+np0=$(snmp InNoPort)
+echo >$T/trace
+echo 1 >$T/events/nty/nty_drop/enable
+echo 1 >$T/events/skb/kfree_skb/enable
+echo 1 >$T/tracing_on
+$A ntycat -c 5 -s 8 va $MAC_B 6199
+sleep 0.5
+echo 0 >$T/tracing_on
+echo 0 >$T/events/nty/nty_drop/enable
+echo 0 >$T/events/skb/kfree_skb/enable
+cp $T/trace "$tmp/drops"
+np1=$(snmp InNoPort)
+nd=$(grep -c "nty_drop: .* stage=demux" "$tmp/drops")
+nk=$(grep -c "kfree_skb: .*protocol=34997 .*reason: NO_SOCKET" "$tmp/drops")
+tap_check drops_agree "InNoPort +$((np1 - np0)), table $(drops no_socket), nty_drop $nd, kfree_skb $nk; want 5 each" \
+	test $((np1 - np0)) -eq 5 -a "$(drops no_socket)" -eq 5 -a "$nd" -eq 5 -a "$nk" -eq 5
+echo reset >$D/drops
+tap_check drops_reset "table not zeroed: $(drops no_socket)" test "$(drops no_socket)" -eq 0
+
+# trace-cmd, from Debian, records the same events.
+if command -v trace-cmd >/dev/null; then
+	(cd "$tmp" && trace-cmd record -q -e nty:nty_rcv -o tc.dat \
+		$A ntycat -c 7 -s 8 va $MAC_B 6199 >/dev/null 2>&1)
+	n=$(cd "$tmp" && trace-cmd report -i tc.dat 2>/dev/null | grep -c "nty_rcv:.*saddr=$MAC_A")
+	tap_check trace_cmd_records "trace-cmd saw $n nty_rcv events, want 7" test "$n" -eq 7
+else
+	echo "ok $((tap_n + 1)) trace_cmd_records # SKIP trace-cmd not installed"
+	tap_n=$((tap_n + 1))
+fi
+
+# Fault injection: armed for 3 failures, each point fails exactly 3 times.
+arm() {
+	echo 0 >$D/$1/verbose
+	echo 1 >$D/$1/interval
+	echo 100 >$D/$1/probability
+	echo 3 >$D/$1/times
+}
+disarm() { echo 0 >$D/$1/probability; }
+
+if [ -d $D/fail_backlog ]; then
+	$B ntycat -l 6101 -c 7 -q -w 20 >"$tmp/r1" &
+	pid=$!
+	sleep 1
+	b0=$(snmp InBacklogDrops)
+	arm fail_backlog
+	$A ntycat -c 10 -s 8 va $MAC_B 6101
+	disarm fail_backlog
+	wait $pid
+	b1=$(snmp InBacklogDrops)
+	tap_check fault_backlog "InBacklogDrops +$((b1 - b0)), table $(drops backlog_fault), receiver: $(cat "$tmp/r1")" \
+		test $((b1 - b0)) -eq 3 -a "$(drops backlog_fault)" -eq 3 -a -s "$tmp/r1"
+
+	$B ntycat -l 6102 -c 7 -q -w 20 >"$tmp/r2" &
+	pid=$!
+	sleep 1
+	r0=$(snmp RcvbufErrors)
+	arm fail_sock_enqueue
+	$A ntycat -c 10 -s 8 va $MAC_B 6102
+	disarm fail_sock_enqueue
+	wait $pid
+	r1=$(snmp RcvbufErrors)
+	tap_check fault_sock_enqueue "RcvbufErrors +$((r1 - r0)), table $(drops socket_fault)" \
+		test $((r1 - r0)) -eq 3 -a "$(drops socket_fault)" -eq 3 -a -s "$tmp/r2"
+
+	o0=$(snmp_a OutDrops)
+	arm fail_send_alloc
+	fails=0
+	for _ in 1 2 3 4 5; do
+		$A ntycat -c 1 -s 8 va $MAC_B 6199 2>>"$tmp/err" || fails=$((fails + 1))
+	done
+	disarm fail_send_alloc
+	o1=$(snmp_a OutDrops)
+	tap_check fault_send_alloc "$fails sends failed, OutDrops +$((o1 - o0)): $(head -1 "$tmp/err")" \
+		sh -c "[ $fails -eq 3 ] && [ $((o1 - o0)) -eq 3 ] && grep -q 'No buffer space' '$tmp/err'"
+
+	# Recovered: everything gets through again.
+	$B ntycat -l 6103 -c 10 -q -w 20 >"$tmp/r3" &
+	pid=$!
+	sleep 1
+	$A ntycat -c 10 -s 8 va $MAC_B 6103
+	wait $pid
+	tap_check fault_recovered "after the faults: $(cat "$tmp/r3")" \
+		grep -qx "received 10 datagrams, 0 out of sequence" "$tmp/r3"
+else
+	for t in fault_backlog fault_sock_enqueue fault_send_alloc fault_recovered; do
+		tap_n=$((tap_n + 1))
+		echo "ok $tap_n $t # SKIP kernel without CONFIG_FAULT_INJECTION_DEBUG_FS"
+	done
+fi
+rm -rf "$tmp"
+tap_done
