@@ -89,6 +89,8 @@ int nty_sock_release(struct socket *sock)
 
 	lock_sock(sk);
 	nty_unhash(sk);
+	if (nty_sk(sk)->stage_times)
+		nty_timing_put();
 	sock_orphan(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	release_sock(sk);
@@ -232,6 +234,27 @@ static int nty_hold_lock(struct sock *sk, sockptr_t optval,
 	return err;
 }
 
+/* NTY_STAGE_TIMES: the socket holds a reference on the timing key. */
+static int nty_set_stage_times(struct sock *sk, sockptr_t optval,
+			       unsigned int optlen)
+{
+	struct nty_sock *ns = nty_sk(sk);
+	int val;
+
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	lock_sock(sk);
+	if (val && !ns->stage_times)
+		nty_timing_get();
+	else if (!val && ns->stage_times)
+		nty_timing_put();
+	WRITE_ONCE(ns->stage_times, !!val);
+	release_sock(sk);
+	return 0;
+}
+
 /**
  * nty_sock_setsockopt - SOL_SOCKET (with NTY's buffer limits) and SOL_NTY
  * @sock: the socket
@@ -258,6 +281,8 @@ int nty_sock_setsockopt(struct socket *sock, int level, int optname,
 	switch (optname) {
 	case NTY_HOLD_LOCK:
 		return nty_hold_lock(sk, optval, optlen);
+	case NTY_STAGE_TIMES:
+		return nty_set_stage_times(sk, optval, optlen);
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -271,12 +296,30 @@ int nty_sock_setsockopt(struct socket *sock, int level, int optname,
  * @optval: user buffer
  * @optlen: user length
  *
- * Return: -ENOPROTOOPT: NTY has no readable options of its own yet.
+ * Return: 0, -EINVAL or -EFAULT for a bad buffer, or -ENOPROTOOPT.
  */
 int nty_sock_getsockopt(struct socket *sock, int level, int optname,
 			char __user *optval, int __user *optlen)
 {
-	return -ENOPROTOOPT;
+	int len, val;
+
+	if (level != SOL_NTY)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	switch (optname) {
+	case NTY_STAGE_TIMES:
+		val = READ_ONCE(nty_sk(sock->sk)->stage_times);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
 }
 
 static int nty_create(struct net *net, struct socket *sock, int protocol,

@@ -103,6 +103,8 @@ int nty_enqueue_to_backlog(struct sk_buff *skb, u32 flow_hash)
 
 	/* The stages behind this one read the interface by index only. */
 	NTY_SKB_CB(skb)->ifindex = skb->dev->ifindex;
+	/* Before the enqueue: from then on another CPU may own the frame. */
+	nty_stamp(skb, NTY_STAMP_BACKLOG);
 
 	spin_lock_irqsave(&sd->input_queue.lock, flags);
 	qlen = skb_queue_len(&sd->input_queue);
@@ -118,6 +120,7 @@ int nty_enqueue_to_backlog(struct sk_buff *skb, u32 flow_hash)
 	__skb_queue_tail(&sd->input_queue, skb);
 	spin_unlock_irqrestore(&sd->input_queue.lock, flags);
 	trace_nty_backlog_enqueue(skb, cpu, qlen + 1);
+	nty_hist_backlog_len(qlen + 1);
 
 	if (qlen == 0) {
 		if (cpu == smp_processor_id())
@@ -157,6 +160,7 @@ static int nty_process_backlog(struct napi_struct *napi, int budget)
 	}
 	spin_unlock_irq(&sd->input_queue.lock);
 	trace_nty_napi_poll(sd->cpu, work, budget, squeezed);
+	nty_hist_poll(work);
 
 	while ((skb = __skb_dequeue(&batch)))
 		nty_protocol_rcv(skb);

@@ -23,7 +23,8 @@
  * softirq with the socket spinlock held, or from release_sock() in the
  * owner's context.
  */
-static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
+static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb,
+				   int via)
 {
 	struct net *net = sock_net(sk);
 	bool full = atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf);
@@ -36,6 +37,8 @@ static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb)
 
 	skb_set_owner_r(skb, sk);
 	sock_skb_set_dropcount(sk, skb);
+	if (static_branch_unlikely(&nty_timing_key))
+		nty_journey_deliver(sk, skb, via);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	trace_nty_sock_enqueue(sk, skb, NTY_Q_RECEIVE);
 	NTY_INC_STATS(net, IN_DELIVERS);
@@ -58,9 +61,10 @@ int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb)
 	struct net *net = sock_net(sk);
 	int ret;
 
+	nty_stamp(skb, NTY_STAMP_SOCK);
 	bh_lock_sock(sk);
 	if (!sock_owned_by_user(sk)) {
-		ret = nty_dgram_queue_rcv_skb(sk, skb);
+		ret = nty_dgram_queue_rcv_skb(sk, skb, NTY_Q_RECEIVE);
 		bh_unlock_sock(sk);
 		return ret;
 	}
@@ -80,7 +84,7 @@ int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb)
 
 static int nty_dgram_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	nty_dgram_queue_rcv_skb(sk, skb);
+	nty_dgram_queue_rcv_skb(sk, skb, NTY_Q_BACKLOG);
 	return 0;
 }
 
@@ -267,6 +271,7 @@ static int nty_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
 	if (err)
 		goto out;
 	trace_nty_copy_to_user(sk, skb, copied);
+	nty_timing_copied(sk, skb, msg);
 
 	sock_recv_cmsgs(msg, sk, skb);
 	if (saddr) {

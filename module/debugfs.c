@@ -65,6 +65,8 @@ int nty_debugfs_init(void)
 	debugfs_create_file("drops", 0600, nty_debugfs_dir, NULL,
 			    &nty_drops_fops);
 	nty_fault_init(nty_debugfs_dir);
+	nty_timing_debugfs(nty_debugfs_dir);
+	nty_journey_debugfs(nty_debugfs_dir);
 	return 0;
 }
 
@@ -74,4 +76,5 @@ int nty_debugfs_init(void)
 void nty_debugfs_exit(void)
 {
 	debugfs_remove_recursive(nty_debugfs_dir);
+	nty_timing_exit();
 }

@@ -71,7 +71,31 @@ void nty_drop(struct net *net, struct sk_buff *skb, enum nty_drop_kind_id kind)
 	this_cpu_inc(nty_pernet(net)->mib[k->mib]);
 	this_cpu_inc(nty_drop_count[kind]);
 	trace_nty_drop(skb, k->stage, kind, k->reason);
+	if (static_branch_unlikely(&nty_timing_key))
+		nty_journey_drop(skb, k->stage, kind);
 	kfree_skb_reason(skb, k->reason);
+}
+
+/**
+ * nty_stage_name - a stage's name, as debugfs and the tracepoints show it
+ * @stage: enum nty_stage
+ *
+ * Return: the name.
+ */
+const char *nty_stage_name(int stage)
+{
+	return nty_stage_names[stage];
+}
+
+/**
+ * nty_drop_kind_name - a drop kind's name, as /sys/kernel/debug/nty/drops shows it
+ * @kind: enum nty_drop_kind_id
+ *
+ * Return: the name.
+ */
+const char *nty_drop_kind_name(int kind)
+{
+	return nty_drop_kinds[kind].name;
 }
 
 /**

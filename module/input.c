@@ -41,18 +41,19 @@ static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
 	NTY_INC_STATS(net, IN_FRAMES);
 	trace_nty_rcv(skb);
 
-	/* Frames for another host: a promiscuous tap saw them, we do not. */
-	if (unlikely(skb->pkt_type == PACKET_OTHERHOST ||
-		     skb->pkt_type == PACKET_OUTGOING)) {
-		nty_drop(net, skb, NTY_DROP_OTHERHOST);
-		return NET_RX_DROP;
-	}
-
 	/* A tap may share this skb; the backlog needs one of its own. */
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
 		/* Freed by skb_share_check(); counted here. */
 		NTY_INC_STATS(net, IN_DISCARDS);
+		return NET_RX_DROP;
+	}
+	nty_stamp_rcv(skb);
+
+	/* Frames for another host: a promiscuous tap saw them, we do not. */
+	if (unlikely(skb->pkt_type == PACKET_OTHERHOST ||
+		     skb->pkt_type == PACKET_OUTGOING)) {
+		nty_drop(net, skb, NTY_DROP_OTHERHOST);
 		return NET_RX_DROP;
 	}
 

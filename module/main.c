@@ -44,6 +44,9 @@ static int __init nty_init(void)
 	ret = nty_demux_init();
 	if (ret < 0)
 		return ret;
+	ret = nty_journey_init();
+	if (ret < 0)
+		goto err_journey;
 	ret = nty_backlog_init();
 	if (ret < 0)
 		goto err_backlog;
@@ -72,6 +75,8 @@ err_af:
 err_netns:
 	nty_backlog_exit();
 err_backlog:
+	nty_journey_exit();
+err_journey:
 	nty_demux_exit();
 	return ret;
 }
@@ -83,6 +88,7 @@ static void __exit nty_exit(void)
 	nty_af_exit();
 	nty_netns_exit();
 	nty_backlog_exit();
+	nty_journey_exit();
 	nty_demux_exit();
 }
 

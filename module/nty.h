@@ -195,6 +195,8 @@ enum nty_drop_kind_id {
 struct seq_file;
 void nty_drop(struct net *net, struct sk_buff *skb, enum nty_drop_kind_id kind);
 int nty_drops_show(struct seq_file *seq, void *v);
+const char *nty_stage_name(int stage);
+const char *nty_drop_kind_name(int kind);
 void nty_drops_reset(void);
 
 /* fault.c: failure points for the kernel's fault-injection framework. */
@@ -233,6 +235,7 @@ void nty_hist_poll(int work);
 int nty_timing_get(void);
 void nty_timing_put(void);
 void nty_timing_debugfs(struct dentry *dir);
+void nty_timing_exit(void);
 
 static inline void nty_stamp(struct sk_buff *skb, enum nty_stamp stage)
 {
@@ -245,7 +248,8 @@ void nty_journey_deliver(const struct sock *sk, struct sk_buff *skb,
 			 int queue);
 void nty_journey_drop(struct sk_buff *skb, int stage, int kind);
 void nty_journey_copied(struct sk_buff *skb, u64 now);
-int nty_journey_init(struct dentry *dir);
+int nty_journey_init(void);
+void nty_journey_debugfs(struct dentry *dir);
 void nty_journey_exit(void);
 
 /* wire.c: the header, built and validated in one place. */

@@ -31,6 +31,7 @@ void nty_protocol_rcv(struct sk_buff *skb)
 	enum nty_hdr_verdict v;
 	struct sock *sk;
 
+	nty_stamp(skb, NTY_STAMP_POLL);
 	v = nty_validate_skb(skb);
 	if (unlikely(v != NTY_HDR_OK)) {
 		nty_drop(net, skb, nty_hdr_drop[v]);
@@ -43,7 +44,6 @@ void nty_protocol_rcv(struct sk_buff *skb)
 	cb->sk_type = nh->type == NTY_TYPE_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
 	cb->bcast = skb->pkt_type == PACKET_BROADCAST ||
 		    skb->pkt_type == PACKET_MULTICAST;
-	ether_addr_copy(cb->saddr, eth_hdr(skb)->h_source);
 	skb_reset_transport_header(skb);
 	__skb_pull(skb, NTY_HLEN);
 

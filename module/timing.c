@@ -17,6 +17,7 @@
  * enabled or any socket has NTY_STAGE_TIMES set.
  */
 #include <linux/debugfs.h>
+#include <linux/etherdevice.h>
 #include <linux/log2.h>
 #include <linux/seq_file.h>
 #include <linux/timekeeping.h>
@@ -85,8 +86,9 @@ void nty_stamp_rcv(struct sk_buff *skb)
 {
 	struct nty_skb_cb *cb = NTY_SKB_CB(skb);
 
-	cb->t_rcv = 0;
-	cb->journey = 0;
+	/* The cb is ours now: clear what a dropped frame's journey shows. */
+	memset(cb, 0, sizeof(*cb));
+	ether_addr_copy(cb->saddr, eth_hdr(skb)->h_source);
 	if (static_branch_unlikely(&nty_timing_key))
 		cb->t_rcv = ktime_get_ns();
 }

@@ -1163,6 +1163,213 @@ TEST_F(dgram, rps_cpus_rejects_bad_masks)
 		fclose(f);
 }
 
+#define DBG "/sys/kernel/debug/nty/"
+
+/* Sum of one histogram of DBG "latency". */
+static long long hist_sum(const char *name)
+{
+	char line[2048], *tok, *save;
+	long long sum = -1;
+	FILE *f = fopen(DBG "latency", "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		tok = strtok_r(line, ":", &save);
+		if (!tok || strcmp(tok, name))
+			continue;
+		sum = 0;
+		while ((tok = strtok_r(NULL, "\n ", &save)))
+			sum += atoll(tok);
+	}
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+struct journey {
+	long long t_rcv;
+	long d_backlog, d_poll, d_sock, d_copy;
+	int dport, lport;
+	char outcome[16], where[16], what[24];
+};
+
+static int read_journeys(struct journey *j, int max)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen(DBG "journeys", "r");
+
+	if (!f || !fgets(line, sizeof(line), f))
+		return -1;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*u %*s %*u %d %*d %lld %ld %ld %ld %ld %15s %15s %23s %d",
+			   &j[n].dport, &j[n].t_rcv, &j[n].d_backlog, &j[n].d_poll,
+			   &j[n].d_sock, &j[n].d_copy, j[n].outcome, j[n].where,
+			   j[n].what, &j[n].lport) == 10)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static int count_journeys(struct journey *j, int n, const char *outcome,
+			  const char *what)
+{
+	int i, c = 0;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(j[i].outcome, outcome) && !strcmp(j[i].what, what))
+			c++;
+	return c;
+}
+
+/*
+ * With timing on: a journey per frame, with ordered stage times and the
+ * right outcome, delivered or dropped (one of several kinds), and the
+ * histograms counting exactly the frames that passed each stage.
+ */
+TEST_F(dgram, journeys_and_latency_histograms)
+{
+	static struct journey j[512];
+	unsigned char buf[256], frame[256];
+	long long del0, del, err0;
+	int rx, small = 1, n, i, k, drops;
+	size_t len;
+
+	rx = rx_socket(_metadata, self->t, 7020);
+	ASSERT_GE(rx, 0);
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)));
+	write_file(DBG "timing", "1");
+	write_file(DBG "latency", "0");
+	write_file(DBG "journeys", "0");
+	write_file(DBG "journey_filter", "port=0 ifindex=0");
+	enter_ns(NS_B);
+	del0 = nty_snmp("InDelivers");
+	err0 = nty_snmp("RcvbufErrors");
+
+	ASSERT_EQ(0, send_seq(self->t, 7020, 6, 100));
+	ASSERT_EQ(0, send_seq(self->t, 7099, 1, 16));
+	len = good_frame(frame, 7020, 40);
+	frame[NTY_HLEN + 1] ^= 0xff;
+	ASSERT_EQ(0, inject(self->t, frame, len));
+	ASSERT_EQ(0, inject(self->t, frame, 12));
+	sleep_ms(300);
+	enter_ns(NS_B);
+	del = nty_snmp("InDelivers") - del0;
+	drops = nty_snmp("RcvbufErrors") - err0;
+	k = del;
+	ASSERT_EQ(6, del + drops);
+	ASSERT_GT(k, 0);
+	for (i = 0; i < k; i++)
+		ASSERT_EQ(100, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+
+	n = read_journeys(j, 512);
+	EXPECT_EQ(9, n);
+	EXPECT_EQ(k, count_journeys(j, n, "delivered", "receive"));
+	EXPECT_EQ(drops, count_journeys(j, n, "dropped", "rcvbuf"));
+	EXPECT_EQ(1, count_journeys(j, n, "dropped", "no_socket"));
+	EXPECT_EQ(1, count_journeys(j, n, "dropped", "csum"));
+	EXPECT_EQ(1, count_journeys(j, n, "dropped", "hdr_short"));
+	for (i = 0; i < n; i++) {
+		EXPECT_GT(j[i].t_rcv, 0);
+		EXPECT_LE(j[i].d_backlog, j[i].d_poll);
+		if (!strcmp(j[i].outcome, "delivered")) {
+			EXPECT_EQ(7020, j[i].lport);
+			EXPECT_LE(j[i].d_poll, j[i].d_sock);
+			EXPECT_LT(j[i].d_sock, j[i].d_copy);
+		}
+	}
+
+	/* Each histogram counted the frames that passed its stage. */
+	EXPECT_EQ(9, hist_sum("backlog_len_at_enqueue"));
+	EXPECT_EQ(9, hist_sum("backlog_wait_ns"));
+	EXPECT_EQ(6, hist_sum("protocol_ns"));
+	EXPECT_EQ(k, hist_sum("socket_wait_ns"));
+	EXPECT_EQ(k, hist_sum("total_ns"));
+	EXPECT_GE(hist_sum("frames_per_poll"), 1);
+
+	/* Reset zeroes them; with timing off they stay still. */
+	write_file(DBG "latency", "0");
+	EXPECT_EQ(0, hist_sum("total_ns"));
+	write_file(DBG "timing", "0");
+	ASSERT_EQ(0, send_seq(self->t, 7020, 1, 100));
+	ASSERT_EQ(100, recv(rx, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, hist_sum("total_ns"));
+	EXPECT_EQ(0, hist_sum("backlog_len_at_enqueue"));
+	EXPECT_EQ(9, read_journeys(j, 512));
+
+	/* The filter records only the port asked for. */
+	write_file(DBG "timing", "1");
+	write_file(DBG "journeys", "0");
+	write_file(DBG "journey_filter", "port=7099");
+	ASSERT_EQ(0, send_seq(self->t, 7020, 1, 100));
+	ASSERT_EQ(0, send_seq(self->t, 7099, 2, 16));
+	ASSERT_EQ(100, recv(rx, buf, sizeof(buf), 0));
+	sleep_ms(200);
+	n = read_journeys(j, 512);
+	EXPECT_EQ(2, n);
+	EXPECT_EQ(2, count_journeys(j, n, "dropped", "no_socket"));
+	write_file(DBG "journey_filter", "port=0");
+	write_file(DBG "timing", "0");
+	close(rx);
+}
+
+TEST_F(dgram, stage_times_control_message)
+{
+	char cbuf[CMSG_SPACE(sizeof(struct nty_stage_times))];
+	struct nty_stage_times st;
+	unsigned char buf[64];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct timespec t0, t1;
+	struct cmsghdr *cm;
+	int rx, one = 1, val = 0, i, seen;
+	socklen_t vlen = sizeof(val);
+	long long lo, hi;
+
+	rx = rx_socket(_metadata, self->t, 7021);
+	ASSERT_GE(rx, 0);
+	EXPECT_EQ(-1, setsockopt(rx, SOL_NTY, NTY_STAGE_TIMES, &one, 2));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, setsockopt(rx, SOL_NTY, NTY_STAGE_TIMES, &one, sizeof(one)));
+	ASSERT_EQ(0, getsockopt(rx, SOL_NTY, NTY_STAGE_TIMES, &val, &vlen));
+	EXPECT_EQ(1, val);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, send_seq(self->t, 7021, 5, 32));
+	for (i = 0; i < 5; i++) {
+		msg.msg_control = cbuf;
+		msg.msg_controllen = sizeof(cbuf);
+		ASSERT_EQ(32, recvmsg(rx, &msg, 0));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		lo = t0.tv_sec * 1000000000LL + t0.tv_nsec;
+		hi = t1.tv_sec * 1000000000LL + t1.tv_nsec;
+		seen = 0;
+		for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level != SOL_NTY || cm->cmsg_type != NTY_STAGE_TIMES)
+				continue;
+			memcpy(&st, CMSG_DATA(cm), sizeof(st));
+			seen = 1;
+		}
+		ASSERT_EQ(1, seen);
+		EXPECT_LE(lo, (long long)st.rcv);
+		EXPECT_LE(st.rcv, st.backlog);
+		EXPECT_LE(st.backlog, st.poll);
+		EXPECT_LE(st.poll, st.sock);
+		EXPECT_LT(st.sock, st.copy);
+		EXPECT_LE((long long)st.copy, hi);
+	}
+
+	/* Off again: no control message. */
+	one = 0;
+	ASSERT_EQ(0, setsockopt(rx, SOL_NTY, NTY_STAGE_TIMES, &one, sizeof(one)));
+	ASSERT_EQ(0, send_seq(self->t, 7021, 1, 32));
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	ASSERT_EQ(32, recvmsg(rx, &msg, 0));
+	EXPECT_EQ(0, msg.msg_controllen);
+	close(rx);
+}
+
 /* Last: everything the tests above sent is accounted for. */
 TEST_F(dgram, zz_conservation)
 {
