@@ -32,6 +32,8 @@
 #define NS_A "nty-a"
 #define NS_B "nty-b"
 #define MTU_PAYLOAD (1500 - NTY_HLEN)
+/* One 1000-byte frame every 200 ms, the rest held in the qdisc. */
+#define SLOW_TBF "tc -n nty-a qdisc add dev va root tbf rate 40kbit burst 1100 latency 5s"
 
 static void enter_ns(const char *name)
 {
@@ -1073,7 +1075,7 @@ TEST_F(dgram, sndbuf_bounds_frames_in_flight)
 	ASSERT_GE(tx, 0);
 	ASSERT_EQ(0, bind_port(tx, self->t->fam, 7019, 0));
 	ASSERT_EQ(0, setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
-	ASSERT_EQ(0, system("tc -n nty-a qdisc replace dev va root tbf rate 40kbit burst 1100 latency 5s"));
+	ASSERT_EQ(0, system(SLOW_TBF));
 	enter_ns(NS_A);
 	dst = to_b(self->t, 7018);
 	while (k < 1000 && sendto(tx, buf, sizeof(buf), MSG_DONTWAIT,
