@@ -4,7 +4,7 @@
 # kernel's skb:kfree_skb, and each fault-injection point fails exactly as
 # often as it is told, after which the path recovers.  Needs topo.sh.
 . "$(dirname "$0")/tap.sh"
-tap_plan 14
+tap_plan 15
 A="ip netns exec nty-a"
 B="ip netns exec nty-b"
 MAC_A=02:00:00:00:00:0a
@@ -82,6 +82,18 @@ if command -v trace-cmd >/dev/null; then
 else
 	echo "ok $((tap_n + 1)) trace_cmd_records # SKIP trace-cmd not installed"
 	tap_n=$((tap_n + 1))
+fi
+
+# perf, from Debian, records them too (system-wide, tracepoint events).
+if command -v perf >/dev/null && perf version >/dev/null 2>&1; then
+	(cd "$tmp" && perf record -q -a -e nty:nty_copy_to_user -o perf.data -- \
+		sh -c "$B ntycat -l 6104 -c 4 -q -w 20 >/dev/null & sleep 1; \
+		       $A ntycat -c 4 -s 8 va $MAC_B 6104; wait" >/dev/null 2>&1)
+	n=$(cd "$tmp" && perf script -i perf.data 2>/dev/null | grep -c "nty_copy_to_user:.*lport=6104")
+	tap_check perf_records "perf saw $n nty_copy_to_user events, want 4" test "$n" -eq 4
+else
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n perf_records # SKIP perf not installed"
 fi
 
 # Fault injection: armed for 3 failures, each point fails exactly 3 times.
