@@ -4,7 +4,7 @@
 # kernel's skb:kfree_skb, and each fault-injection point fails exactly as
 # often as it is told, after which the path recovers.  Needs topo.sh.
 . "$(dirname "$0")/tap.sh"
-tap_plan 15
+tap_plan 14
 A="ip netns exec nty-a"
 B="ip netns exec nty-b"
 MAC_A=02:00:00:00:00:0a
