@@ -25,7 +25,7 @@ sleep 1
 $A ntycat -c 500 -s 300 va $MAC_B 6001
 wait $pid
 tap_check ntycat_sequence "$(cat "$tmp/sum")" \
-	grep -qx "received 500 datagrams, 0 out of sequence" "$tmp/sum"
+	grep -qx "received 500 datagrams, 0 out of order" "$tmp/sum"
 
 # ntycat's errors are clear.
 out=$($A ntycat va not-a-mac 6001 2>&1)

@@ -148,7 +148,7 @@ if [ -d $D/fail_backlog ]; then
 	$A ntycat -c 10 -s 8 va $MAC_B 6103
 	wait $pid
 	tap_check fault_recovered "after the faults: $(cat "$tmp/r3")" \
-		grep -qx "received 10 datagrams, 0 out of sequence" "$tmp/r3"
+		grep -qx "received 10 datagrams, 0 out of order" "$tmp/r3"
 else
 	for t in fault_backlog fault_sock_enqueue fault_send_alloc fault_recovered; do
 		tap_n=$((tap_n + 1))
