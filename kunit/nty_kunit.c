@@ -254,7 +254,7 @@ static void nty_test_backlog_bound(struct kunit *test)
 		skb_put_zero(skb, NTY_HLEN);
 		skb->dev = init_net.loopback_dev;
 		skb_reset_mac_header(skb);
-		if (nty_enqueue_to_backlog(skb, 0) == NET_RX_SUCCESS)
+		if (nty_enqueue_to_backlog(skb) == NET_RX_SUCCESS)
 			ok++;
 		else
 			dropped++;

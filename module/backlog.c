@@ -12,6 +12,7 @@
 #include <linux/smp.h>
 #include <linux/cpumask.h>
 #include <linux/slab.h>
+#include <linux/jhash.h>
 
 #include "nty.h"
 #include "trace.h"
@@ -56,7 +57,28 @@ struct nty_rps_map {
 static struct nty_rps_map __rcu *nty_rps_map;
 static DEFINE_MUTEX(nty_rps_lock);
 
-static int nty_get_rps_cpu(u32 hash)
+/*
+ * The flow hash that keeps a flow on one CPU, the part of RPS's flow
+ * dissector that NTY needs: sender MAC and both ports.  Frames too short
+ * to carry ports hash on the MAC alone; validation drops them later.
+ */
+static u32 nty_flow_hash(struct sk_buff *skb)
+{
+	const struct ethhdr *eth = eth_hdr(skb);
+	const struct ntyhdr *nh;
+	u32 ports = 0;
+
+	if (pskb_may_pull(skb, NTY_HLEN)) {
+		nh = (const struct ntyhdr *)skb->data;
+		ports = (__force u32)nh->source << 16 | (__force u32)nh->dest;
+	}
+	return jhash_3words(get_unaligned((const u32 *)eth->h_source),
+			    get_unaligned((const u16 *)(eth->h_source + 4)),
+			    ports ^ skb->skb_iif, 0);
+}
+
+/* As get_rps_cpu(): hash only when there is a map to steer by. */
+static int nty_get_rps_cpu(struct sk_buff *skb)
 {
 	struct nty_rps_map *map;
 	int cpu = smp_processor_id();
@@ -64,6 +86,7 @@ static int nty_get_rps_cpu(u32 hash)
 	rcu_read_lock();
 	map = rcu_dereference(nty_rps_map);
 	if (map) {
+		u32 hash = nty_flow_hash(skb);
 		int tcpu = map->cpus[reciprocal_scale(hash, map->len)];
 
 		if (cpu_online(tcpu))
@@ -85,21 +108,22 @@ static void nty_rps_trigger_softirq(void *data)
 /**
  * nty_enqueue_to_backlog - queue a frame on a CPU's input queue
  * @skb: the frame, owned by the caller
- * @flow_hash: hash of the frame's flow, choosing the CPU
  *
  * Called from the packet_type handler with BHs disabled.  The frame is
  * dropped, and counted per CPU and in InBacklogDrops, when the queue
  * already holds max_backlog frames.  A queue that was empty gets its poll
- * scheduled: directly on this CPU, by IPI on another.
+ * scheduled: directly on this CPU, by IPI on another.  With rps_cpus set,
+ * a hash of the frame's flow chooses the CPU.
  *
  * Return: NET_RX_SUCCESS or NET_RX_DROP.
  */
-int nty_enqueue_to_backlog(struct sk_buff *skb, u32 flow_hash)
+int nty_enqueue_to_backlog(struct sk_buff *skb)
 {
-	int cpu = nty_get_rps_cpu(flow_hash);
+	int cpu = nty_get_rps_cpu(skb);
 	struct nty_softnet_data *sd = &per_cpu(nty_softnet, cpu);
 	unsigned long flags;
 	unsigned int qlen;
+	bool full;
 
 	/* The stages behind this one read the interface by index only. */
 	NTY_SKB_CB(skb)->ifindex = skb->dev->ifindex;
@@ -108,9 +132,8 @@ int nty_enqueue_to_backlog(struct sk_buff *skb, u32 flow_hash)
 
 	spin_lock_irqsave(&sd->input_queue.lock, flags);
 	qlen = skb_queue_len(&sd->input_queue);
-	if (unlikely(qlen >= READ_ONCE(nty_max_backlog) || nty_fail_backlog())) {
-		bool full = qlen >= READ_ONCE(nty_max_backlog);
-
+	full = qlen >= READ_ONCE(nty_max_backlog);
+	if (unlikely(full || nty_fail_backlog())) {
 		sd->dropped++;
 		spin_unlock_irqrestore(&sd->input_queue.lock, flags);
 		nty_drop(dev_net(skb->dev), skb, full ? NTY_DROP_BACKLOG_FULL :

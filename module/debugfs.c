@@ -28,26 +28,47 @@ static int nty_backlog_show(struct seq_file *seq, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(nty_backlog);
 
-static int nty_drops_open(struct inode *inode, struct file *file)
+static int nty_table_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, nty_drops_show, NULL);
+	const struct nty_debugfs_table *table = inode->i_private;
+
+	return single_open(file, table->show, NULL);
 }
 
-/* Any write resets the table. */
-static ssize_t nty_drops_write(struct file *file, const char __user *buf,
+static ssize_t nty_table_write(struct file *file, const char __user *buf,
 			       size_t len, loff_t *ppos)
 {
-	nty_drops_reset();
+	const struct nty_debugfs_table *table = file_inode(file)->i_private;
+
+	table->reset();
 	return len;
 }
 
-static const struct file_operations nty_drops_fops = {
+static const struct file_operations nty_table_fops = {
 	.owner		= THIS_MODULE,
-	.open		= nty_drops_open,
+	.open		= nty_table_open,
 	.read		= seq_read,
-	.write		= nty_drops_write,
+	.write		= nty_table_write,
 	.llseek		= seq_lseek,
 	.release	= single_release,
+};
+
+/**
+ * nty_debugfs_create_table - a root-only file that shows @table and resets
+ *	it on any write
+ * @name: the file's name
+ * @dir: its directory
+ * @table: what to show and how to reset it
+ */
+void nty_debugfs_create_table(const char *name, struct dentry *dir,
+			      const struct nty_debugfs_table *table)
+{
+	debugfs_create_file(name, 0600, dir, (void *)table, &nty_table_fops);
+}
+
+static const struct nty_debugfs_table nty_drops_table = {
+	.show	= nty_drops_show,
+	.reset	= nty_drops_reset,
 };
 
 /**
@@ -62,8 +83,7 @@ int nty_debugfs_init(void)
 	nty_debugfs_dir = debugfs_create_dir("nty", NULL);
 	debugfs_create_file("backlog", 0400, nty_debugfs_dir, NULL,
 			    &nty_backlog_fops);
-	debugfs_create_file("drops", 0600, nty_debugfs_dir, NULL,
-			    &nty_drops_fops);
+	nty_debugfs_create_table("drops", nty_debugfs_dir, &nty_drops_table);
 	nty_fault_init(nty_debugfs_dir);
 	nty_timing_debugfs(nty_debugfs_dir);
 	nty_journey_debugfs(nty_debugfs_dir);

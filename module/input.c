@@ -4,34 +4,12 @@
  * nty_rcv() for every frame of EtherType ETH_P_NTY, after the ETH_P_ALL
  * taps (tcpdump) have had their copy and beside ip_rcv().  Like ip_rcv()
  * behind RPS, it does no protocol work: it takes ownership of the frame,
- * counts it, picks the CPU that will process it and queues it there.
+ * counts it and hands it to the backlog, whose steering picks the CPU.
  */
-#include <linux/jhash.h>
-
 #include "nty.h"
 #include "trace.h"
 
 static struct packet_type nty_packet_type;
-
-/*
- * The flow hash that keeps a flow on one CPU, the part of RPS's flow
- * dissector that NTY needs: sender MAC and both ports.  Frames too short
- * to carry ports hash on the MAC alone; validation drops them later.
- */
-static u32 nty_flow_hash(const struct sk_buff *skb)
-{
-	const struct ethhdr *eth = eth_hdr(skb);
-	const struct ntyhdr *nh;
-	u32 ports = 0;
-
-	if (pskb_may_pull((struct sk_buff *)skb, NTY_HLEN)) {
-		nh = (const struct ntyhdr *)skb->data;
-		ports = (__force u32)nh->source << 16 | (__force u32)nh->dest;
-	}
-	return jhash_3words(get_unaligned((u32 *)eth->h_source),
-			    get_unaligned((u16 *)(eth->h_source + 4)),
-			    ports ^ skb->skb_iif, 0);
-}
 
 static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
 		   struct packet_type *pt, struct net_device *orig_dev)
@@ -57,7 +35,7 @@ static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
 		return NET_RX_DROP;
 	}
 
-	return nty_enqueue_to_backlog(skb, nty_flow_hash(skb));
+	return nty_enqueue_to_backlog(skb);
 }
 
 /**

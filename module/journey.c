@@ -186,28 +186,16 @@ static int nty_journeys_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-static int nty_journeys_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, nty_journeys_show, NULL);
-}
-
-/* Any write empties the ring. */
-static ssize_t nty_journeys_write(struct file *file, const char __user *buf,
-				  size_t len, loff_t *ppos)
+static void nty_journeys_reset(void)
 {
 	spin_lock_irq(&nty_journey_lock);
 	memset(nty_journeys, 0, journey_len * sizeof(*nty_journeys));
 	spin_unlock_irq(&nty_journey_lock);
-	return len;
 }
 
-static const struct file_operations nty_journeys_fops = {
-	.owner		= THIS_MODULE,
-	.open		= nty_journeys_open,
-	.read		= seq_read,
-	.write		= nty_journeys_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
+static const struct nty_debugfs_table nty_journeys_table = {
+	.show	= nty_journeys_show,
+	.reset	= nty_journeys_reset,
 };
 
 static int nty_filter_show(struct seq_file *seq, void *v)
@@ -283,7 +271,7 @@ int nty_journey_init(void)
  */
 void nty_journey_debugfs(struct dentry *dir)
 {
-	debugfs_create_file("journeys", 0600, dir, NULL, &nty_journeys_fops);
+	nty_debugfs_create_table("journeys", dir, &nty_journeys_table);
 	debugfs_create_file("journey_filter", 0600, dir, NULL, &nty_filter_fops);
 }
 

@@ -285,7 +285,7 @@ struct nty_softnet_stat {
 
 int nty_backlog_init(void);
 void nty_backlog_exit(void);
-int nty_enqueue_to_backlog(struct sk_buff *skb, u32 flow_hash);
+int nty_enqueue_to_backlog(struct sk_buff *skb);
 void nty_softnet_stat(int cpu, struct nty_softnet_stat *st);
 void nty_backlog_set_weight(int weight);
 int nty_rps_set_cpus(const struct cpumask *mask);
@@ -332,5 +332,19 @@ int nty_sysctl_init_net(struct net *net);
 void nty_sysctl_exit_net(struct net *net);
 int nty_debugfs_init(void);
 void nty_debugfs_exit(void);
+
+/**
+ * struct nty_debugfs_table - a debugfs file that shows a table and is
+ *	reset by any write to it
+ * @show: prints the table
+ * @reset: zeroes it
+ */
+struct nty_debugfs_table {
+	int (*show)(struct seq_file *seq, void *v);
+	void (*reset)(void);
+};
+
+void nty_debugfs_create_table(const char *name, struct dentry *dir,
+			      const struct nty_debugfs_table *table);
 
 #endif /* _NTY_H */

@@ -193,29 +193,17 @@ static int nty_latency_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-static int nty_latency_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, nty_latency_show, NULL);
-}
-
-/* Any write zeroes every histogram. */
-static ssize_t nty_latency_write(struct file *file, const char __user *buf,
-				 size_t len, loff_t *ppos)
+static void nty_latency_reset(void)
 {
 	int cpu;
 
 	for_each_possible_cpu(cpu)
 		memset(per_cpu_ptr(&nty_hist, cpu), 0, sizeof(nty_hist));
-	return len;
 }
 
-static const struct file_operations nty_latency_fops = {
-	.owner		= THIS_MODULE,
-	.open		= nty_latency_open,
-	.read		= seq_read,
-	.write		= nty_latency_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
+static const struct nty_debugfs_table nty_latency_table = {
+	.show	= nty_latency_show,
+	.reset	= nty_latency_reset,
 };
 
 static int nty_timing_set(void *data, u64 val)
@@ -246,7 +234,7 @@ DEFINE_DEBUGFS_ATTRIBUTE(nty_timing_fops, nty_timing_show, nty_timing_set,
  */
 void nty_timing_debugfs(struct dentry *dir)
 {
-	debugfs_create_file("latency", 0600, dir, NULL, &nty_latency_fops);
+	nty_debugfs_create_table("latency", dir, &nty_latency_table);
 	debugfs_create_file_unsafe("timing", 0600, dir, NULL, &nty_timing_fops);
 }
 

@@ -110,6 +110,25 @@ static long long wait_snmp(const char *ns, const char *name, long long target)
 	return v;
 }
 
+/*
+ * Wait (up to 5 s) until @n frames have been split between two counters
+ * of nty-b, e.g. delivered or dropped; *da and *db get the two deltas.
+ */
+static void wait_split(const char *a, long long a0, const char *b,
+		       long long b0, long long n, long long *da, long long *db)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		enter_ns(NS_B);
+		*da = nty_snmp(a) - a0;
+		*db = nty_snmp(b) - b0;
+		if (*da + *db >= n)
+			break;
+		sleep_ms(10);
+	}
+}
+
 static const char * const drop_counters[] = {
 	"InBacklogDrops", "InHdrErrors", "InCsumErrors", "InNoPort",
 	"InDiscards", "RcvbufErrors", "SockBacklogDrops",
@@ -566,14 +585,7 @@ TEST_F(dgram, rcvbuf_overflow_counted)
 	err0 = nty_snmp("RcvbufErrors");
 
 	ASSERT_EQ(0, send_seq(self->t, 7004, n, 200));
-	for (i = 0; i < 300; i++) {
-		enter_ns(NS_B);
-		del = nty_snmp("InDelivers") - del0;
-		err = nty_snmp("RcvbufErrors") - err0;
-		if (del + err >= n)
-			break;
-		sleep_ms(10);
-	}
+	wait_split("InDelivers", del0, "RcvbufErrors", err0, n, &del, &err);
 	EXPECT_EQ(n, del + err);
 	EXPECT_GT(err, 0);
 	EXPECT_GT(del, 0);
@@ -601,7 +613,7 @@ TEST_F(dgram, cpu_backlog_drops_past_max_backlog)
 {
 	long long del0, drop0, del, drop;
 	long sn0, sn;
-	int rx, size = 8 << 20, n = 300, i;
+	int rx, size = 8 << 20, n = 300;
 	long old = read_long("/proc/sys/net/nty/max_backlog");
 
 	ASSERT_GT(old, 0);
@@ -623,14 +635,7 @@ TEST_F(dgram, cpu_backlog_drops_past_max_backlog)
 	enter_init_ns();
 	write_file("/proc/sys/net/nty/max_backlog", "2");
 	ASSERT_EQ(0, send_seq(self->t, 7005, n, 32));
-	for (i = 0; i < 500; i++) {
-		enter_ns(NS_B);
-		del = nty_snmp("InDelivers") - del0;
-		drop = nty_snmp("InBacklogDrops") - drop0;
-		if (del + drop >= n)
-			break;
-		sleep_ms(10);
-	}
+	wait_split("InDelivers", del0, "InBacklogDrops", drop0, n, &del, &drop);
 	enter_init_ns();
 	write_file("/proc/sys/net/nty/max_backlog", "1000");
 	ASSERT_EQ(0, system("tc -n nty-a qdisc del dev va root"));

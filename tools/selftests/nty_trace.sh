@@ -4,7 +4,7 @@
 # kernel's skb:kfree_skb, and each fault-injection point fails exactly as
 # often as it is told, after which the path recovers.  Needs topo.sh.
 . "$(dirname "$0")/tap.sh"
-tap_plan 14
+tap_plan 16
 A="ip netns exec nty-a"
 B="ip netns exec nty-b"
 MAC_A=02:00:00:00:00:0a
@@ -95,6 +95,18 @@ else
 	tap_n=$((tap_n + 1))
 	echo "ok $tap_n perf_records # SKIP perf not installed"
 fi
+
+# Bad input to the knobs is refused and changes nothing.
+echo "port=7 ifindex=2" >$D/journey_filter
+bad=0
+for v in "port=70000" "port=-1" "bogus" "port=5x"; do
+	echo "$v" >$D/journey_filter 2>/dev/null && bad=1
+done
+tap_check journey_filter_rejects_bad "a bad filter was accepted or changed it: $(cat $D/journey_filter)" \
+	sh -c "[ $bad = 0 ] && [ \"\$(cat $D/journey_filter)\" = 'port=7 ifindex=2' ]"
+echo "port=0 ifindex=0" >$D/journey_filter
+tap_check timing_rejects_bad "timing accepted 2 or left 0" \
+	sh -c "! echo 2 >$D/timing 2>/dev/null && [ \"\$(cat $D/timing)\" = 0 ]"
 
 # Fault injection: armed for 3 failures, each point fails exactly 3 times.
 arm() {
