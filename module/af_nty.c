@@ -13,33 +13,6 @@
 
 #include "nty.h"
 
-static struct proto nty_stream_proto = {
-	.name		= "NTY-STREAM",
-	.owner		= THIS_MODULE,
-	.obj_size	= sizeof(struct nty_sock),
-};
-
-/* Stream sockets exist; their protocol comes with the stream issue. */
-static const struct proto_ops nty_stream_ops = {
-	.family		= PF_NTY,
-	.owner		= THIS_MODULE,
-	.release	= nty_sock_release,
-	.bind		= sock_no_bind,
-	.connect	= sock_no_connect,
-	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
-	.getname	= sock_no_getname,
-	.poll		= datagram_poll,
-	.ioctl		= sock_no_ioctl,
-	.listen		= sock_no_listen,
-	.shutdown	= sock_no_shutdown,
-	.setsockopt	= nty_sock_setsockopt,
-	.getsockopt	= nty_sock_getsockopt,
-	.sendmsg	= sock_no_sendmsg,
-	.recvmsg	= sock_no_recvmsg,
-	.mmap		= sock_no_mmap,
-};
-
 /**
  * nty_check_addr - validate a sockaddr_nty from user space
  * @uaddr: the address
@@ -63,13 +36,47 @@ int nty_check_addr(const struct sockaddr *uaddr, int len)
 
 static void nty_sock_destruct(struct sock *sk)
 {
+	struct nty_stream_sock *ts = nty_ts(sk);
+
 	/* Frames an RCU reader queued after close. */
 	skb_queue_purge(&sk->sk_receive_queue);
+	if (sk->sk_type == SOCK_STREAM) {
+		skb_queue_purge(&ts->ofo_queue);
+		skb_queue_purge(&ts->prequeue);
+		skb_queue_purge(&sk->sk_write_queue);
+	}
 	WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc));
 }
 
 /**
- * nty_sock_release - close(): unhash, flush the backlog, drop the queues
+ * nty_sklist_add - list @sk in /proc/net/nty/sockets (holds a reference)
+ * @sk: the socket
+ */
+void nty_sklist_add(struct sock *sk)
+{
+	struct nty_net *nn = nty_pernet(sock_net(sk));
+
+	spin_lock_bh(&nn->sklist_lock);
+	sk_add_node_rcu(sk, &nn->sklist);
+	spin_unlock_bh(&nn->sklist_lock);
+}
+
+/**
+ * nty_sklist_del - take @sk off the list, dropping the list's reference
+ * @sk: the socket; the caller holds another reference
+ */
+void nty_sklist_del(struct sock *sk)
+{
+	struct nty_net *nn = nty_pernet(sock_net(sk));
+
+	spin_lock_bh(&nn->sklist_lock);
+	sk_del_node_init_rcu(sk);
+	spin_unlock_bh(&nn->sklist_lock);
+}
+
+/**
+ * nty_sock_release - close() of a datagram socket: unhash, flush the
+ *	backlog, drop the queues
  * @sock: the socket
  *
  * Return: 0.
@@ -77,15 +84,10 @@ static void nty_sock_destruct(struct sock *sk)
 int nty_sock_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
-	struct nty_net *nn;
 
 	if (!sk)
 		return 0;
-	nn = nty_pernet(sock_net(sk));
-
-	mutex_lock(&nn->sklist_lock);
-	sk_del_node_init_rcu(sk);
-	mutex_unlock(&nn->sklist_lock);
+	nty_sklist_del(sk);
 
 	lock_sock(sk);
 	nty_unhash(sk);
@@ -322,6 +324,23 @@ int nty_sock_getsockopt(struct socket *sock, int level, int optname,
 	return 0;
 }
 
+/**
+ * nty_sock_setup - what every NTY socket needs, user-made or a child
+ * @sk: the socket, after sock_init_data()
+ * @nn: its namespace's NTY state
+ */
+void nty_sock_setup(struct sock *sk, struct nty_net *nn)
+{
+	sk->sk_destruct = nty_sock_destruct;
+	sk->sk_backlog_rcv = sk->sk_prot->backlog_rcv;
+	sk->sk_rcvbuf = READ_ONCE(nn->rmem_default);
+	sk->sk_sndbuf = READ_ONCE(nn->wmem_default);
+	/* Demux finds sockets under RCU alone, as UDP does. */
+	sock_set_flag(sk, SOCK_RCU_FREE);
+	INIT_HLIST_NODE(&nty_sk(sk)->bind_node);
+	INIT_HLIST_NODE(&nty_sk(sk)->conn_node);
+}
+
 static int nty_create(struct net *net, struct socket *sock, int protocol,
 		      int kern)
 {
@@ -353,18 +372,10 @@ static int nty_create(struct net *net, struct socket *sock, int protocol,
 	sock_init_data(sock, sk);
 	nty_sock_custom_sockopt(sock);
 	sk->sk_protocol = protocol;
-	sk->sk_destruct = nty_sock_destruct;
-	sk->sk_backlog_rcv = prot->backlog_rcv;
-	sk->sk_rcvbuf = READ_ONCE(nn->rmem_default);
-	sk->sk_sndbuf = READ_ONCE(nn->wmem_default);
-	/* Demux finds sockets under RCU alone, as UDP does. */
-	sock_set_flag(sk, SOCK_RCU_FREE);
-	INIT_HLIST_NODE(&nty_sk(sk)->bind_node);
-	INIT_HLIST_NODE(&nty_sk(sk)->conn_node);
-
-	mutex_lock(&nn->sklist_lock);
-	sk_add_node_rcu(sk, &nn->sklist);
-	mutex_unlock(&nn->sklist_lock);
+	nty_sock_setup(sk, nn);
+	if (sock->type == SOCK_STREAM)
+		nty_stream_init_sock(sk);
+	nty_sklist_add(sk);
 	return 0;
 }
 

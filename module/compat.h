@@ -76,4 +76,23 @@ static inline void nty_sock_custom_sockopt(struct socket *sock)
 #endif
 }
 
+/* 6.10 passed accept()'s flags in a struct proto_accept_arg. */
+int nty_stream_do_accept(struct socket *sock, struct socket *newsock,
+			 int flags, bool kern);
+#if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
+static inline int nty_stream_accept(struct socket *sock,
+				    struct socket *newsock,
+				    struct proto_accept_arg *arg)
+{
+	return nty_stream_do_accept(sock, newsock, arg->flags, arg->kern);
+}
+#else
+static inline int nty_stream_accept(struct socket *sock,
+				    struct socket *newsock, int flags,
+				    bool kern)
+{
+	return nty_stream_do_accept(sock, newsock, flags, kern);
+}
+#endif
+
 #endif /* _NTY_COMPAT_H */

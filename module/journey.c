@@ -52,6 +52,7 @@ static const char * const nty_queue_names[] = {
 	[NTY_Q_RECEIVE]		= "receive",
 	[NTY_Q_BACKLOG]		= "backlog",
 	[NTY_Q_PREQUEUE]	= "prequeue",
+	[NTY_Q_OFO]		= "ofo",
 };
 
 static bool nty_journey_wanted(const struct nty_skb_cb *cb)

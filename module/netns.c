@@ -29,10 +29,14 @@ static int __net_init nty_net_init(struct net *net)
 	nn->wmem_default = 212992;
 	nn->wmem_max = 212992;
 	nn->prequeue = 0;
+	nn->max_syn_backlog = 256;
+	nn->syn_retries = 6;
+	nn->synack_retries = 5;
+	nn->fin_timeout = 60;
 	nn->port_range[0] = 32768;
 	nn->port_range[1] = 60999;
 	INIT_HLIST_HEAD(&nn->sklist);
-	mutex_init(&nn->sklist_lock);
+	spin_lock_init(&nn->sklist_lock);
 
 	ret = nty_proc_init_net(net);
 	if (ret)

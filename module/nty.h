@@ -43,8 +43,27 @@ enum nty_mib {
 	NTY_MIB_PREQUEUE_OVERFLOW,
 	NTY_MIB_OUT_FRAMES,
 	NTY_MIB_OUT_DROPS,
+	/* The NtyStream: line from here on. */
+	NTY_MIB_ACTIVE_OPENS,
+	NTY_MIB_PASSIVE_OPENS,
+	NTY_MIB_ATTEMPT_FAILS,
+	NTY_MIB_ESTAB_RESETS,
+	NTY_MIB_OUT_RSTS,
+	NTY_MIB_LISTEN_OVERFLOWS,
+	NTY_MIB_LISTEN_DROPS,
+	NTY_MIB_SYN_QUEUE_DROPS,
+	NTY_MIB_RETRANS_SEGS,
+	NTY_MIB_FAST_RETRANS,
+	NTY_MIB_DUP_SEGS,
+	NTY_MIB_PARTIAL_DUP_SEGS,
+	NTY_MIB_OUT_OF_WINDOW_SEGS,
+	NTY_MIB_OFO_QUEUED,
+	NTY_MIB_ZERO_WINDOW_ADV,
+	NTY_MIB_WINDOW_PROBES,
 	__NTY_MIB_MAX
 };
+
+#define NTY_MIB_STREAM_FIRST	NTY_MIB_ACTIVE_OPENS
 
 /**
  * struct nty_net - NTY's state in one network namespace
@@ -57,6 +76,12 @@ enum nty_mib {
  * @wmem_default: initial SO_SNDBUF (net.core.wmem_default)
  * @wmem_max: largest SO_SNDBUF a user may set (net.core.wmem_max)
  * @prequeue: 1 to let a blocked reader do stream protocol work
+ * @max_syn_backlog: half-open entries a listener keeps (tcp_max_syn_backlog)
+ * @syn_retries: SYN retransmissions before connect fails (tcp_syn_retries)
+ * @synack_retries: SYN-ACK retransmissions before a half-open entry
+ *	expires (tcp_synack_retries)
+ * @fin_timeout: seconds an orphaned connection waits in FIN_WAIT2
+ *	(tcp_fin_timeout)
  * @port_range: ephemeral ports, [0] to [1] (net.ipv4.ip_local_port_range)
  * @sklist: every NTY socket of the namespace, for /proc/net/nty/sockets
  * @sklist_lock: serialises writers of @sklist
@@ -71,9 +96,13 @@ struct nty_net {
 	int			wmem_default;
 	int			wmem_max;
 	int			prequeue;
+	int			max_syn_backlog;
+	int			syn_retries;
+	int			synack_retries;
+	int			fin_timeout;
 	int			port_range[2];
 	struct hlist_head	sklist;
-	struct mutex		sklist_lock;	/* writers of @sklist */
+	spinlock_t		sklist_lock;	/* writers of @sklist */
 };
 
 extern unsigned int nty_net_id;
@@ -90,7 +119,24 @@ static inline struct nty_net *nty_pernet(const struct net *net)
 	this_cpu_add(nty_pernet(net)->mib[NTY_MIB_##field], n)
 
 /**
+ * struct nty_seg - a stream segment's place in the byte stream
+ * @seq: sequence number of its first payload byte
+ * @end_seq: @seq plus payload length, plus one for SYN or FIN
+ * @flags: NTY_F_* it carries (FIN matters once it is queued)
+ *
+ * Written over the addresses of struct nty_skb_cb once a stream segment
+ * is queued (receive or out-of-order queue), when the connection knows the
+ * addresses already, and kept in the cb of send-queue segments.
+ */
+struct nty_seg {
+	u32	seq;
+	u32	end_seq;
+	u8	flags;
+};
+
+/**
  * struct nty_skb_cb - what the receive path learns about a frame
+ * @seg: stream segments on a socket queue, in place of the addresses
  * @ifindex: interface the frame arrived on
  * @sport: sender's port (network order)
  * @dport: destination port (network order)
@@ -107,12 +153,17 @@ static inline struct nty_net *nty_pernet(const struct net *net)
  * count for SO_RXQ_OVFL) lives once the frame is on a socket.
  */
 struct nty_skb_cb {
-	int		ifindex;
-	__be16		sport;
-	__be16		dport;
-	u8		saddr[ETH_ALEN];
-	u8		bcast;
-	u8		sk_type;
+	union {
+		struct {
+			int		ifindex;
+			__be16		sport;
+			__be16		dport;
+			u8		saddr[ETH_ALEN];
+			u8		bcast;
+			u8		sk_type;
+		};
+		struct nty_seg	seg;
+	};
 	u64		t_rcv;
 	u32		d_backlog;
 	u32		d_poll;
@@ -153,6 +204,125 @@ static inline struct nty_sock *nty_sk(const struct sock *sk)
 	return (struct nty_sock *)sk;
 }
 
+/**
+ * struct nty_rtt - round-trip estimate of one connection (RFC 6298)
+ * @srtt_us: smoothed round-trip time, 0 before the first sample
+ * @rttvar_us: its variation
+ * @rto_us: retransmission timeout before backoff
+ */
+struct nty_rtt {
+	u32	srtt_us;
+	u32	rttvar_us;
+	u32	rto_us;
+};
+
+/**
+ * struct nty_request - a half-open connection on a listener's SYN queue
+ * @node: link in the listener's SYN queue
+ * @raddr: peer MAC
+ * @rport: peer port
+ * @ifindex: interface the SYN came in on
+ * @iss: our initial sequence number
+ * @irs: the peer's initial sequence number
+ * @snd_wnd: the window the peer's SYN offered
+ * @rcv_wnd: the window our SYN-ACK offered
+ * @expires: jiffies when the SYN-ACK is resent, or the entry expires
+ * @retrans: SYN-ACKs resent so far
+ */
+struct nty_request {
+	struct list_head	node;
+	u8			raddr[ETH_ALEN];
+	__be16			rport;
+	int			ifindex;
+	u32			iss;
+	u32			irs;
+	u32			snd_wnd;
+	u32			rcv_wnd;
+	unsigned long		expires;
+	u8			retrans;
+};
+
+/**
+ * struct nty_stream_sock - a stream socket: a small TCP
+ * @ns: the NTY socket; must stay first
+ * @snd_una: first byte not yet acknowledged
+ * @snd_nxt: next byte to send
+ * @write_seq: the byte after the last one the user wrote (or FIN)
+ * @snd_wnd: the peer's advertised window, in bytes
+ * @snd_wl1: peer's seq of the segment that last updated @snd_wnd
+ * @snd_wl2: peer's ack of that segment
+ * @iss: our initial sequence number
+ * @mss: largest payload of a segment (interface MTU less the header)
+ * @send_head: first segment of the send queue not yet sent
+ * @recover: snd_nxt when loss recovery began; partial ACKs below it
+ *	retransmit the next hole at once (NewReno)
+ * @dupacks: duplicate ACKs in a row
+ * @in_recovery: between a fast retransmit or RTO and @recover
+ * @rtt: round-trip estimate
+ * @rtt_seq: sequence number whose ACK ends the RTT measurement
+ * @rtt_start_us: when that measurement started; 0 = none running
+ * @backoff: RTO doublings since the last ACK that advanced
+ * @rcv_nxt: next byte expected from the peer
+ * @copied_seq: next byte recvmsg() hands to the user
+ * @rcv_wup: rcv_nxt when the window was last advertised
+ * @rcv_wnd: that advertised window, in bytes
+ * @rcv_ratio: payload per truesize byte, << 8, seen on received segments
+ * @ofo_queue: segments beyond a gap, in sequence order
+ * @prequeue: segments a softirq left for the blocked reader
+ * @prequeue_mem: truesize on @prequeue
+ * @ucopy_task: the reader blocked in recvmsg(), NULL when none
+ * @syn_queue: half-open entries (listener)
+ * @syn_qlen: entries on @syn_queue
+ * @accept_queue: established children not yet accepted (listener)
+ * @accept_node: link in the listener's @accept_queue (child)
+ * @fin_sent: FIN is on the send queue
+ * @done: unhashed and off the socket list for good
+ */
+struct nty_stream_sock {
+	struct nty_sock		ns;
+	u32			snd_una;
+	u32			snd_nxt;
+	u32			write_seq;
+	u32			snd_wnd;
+	u32			snd_wl1;
+	u32			snd_wl2;
+	u32			iss;
+	u16			mss;
+	struct sk_buff		*send_head;
+	u32			recover;
+	u8			dupacks;
+	bool			in_recovery;
+	struct nty_rtt		rtt;
+	u32			rtt_seq;
+	u64			rtt_start_us;
+	u8			backoff;
+	u32			rcv_nxt;
+	u32			copied_seq;
+	u32			rcv_wup;
+	u32			rcv_wnd;
+	u32			rcv_ratio;
+	struct sk_buff_head	ofo_queue;
+	struct sk_buff_head	prequeue;
+	unsigned int		prequeue_mem;
+	struct task_struct	*ucopy_task;
+	struct list_head	syn_queue;
+	int			syn_qlen;
+	struct list_head	accept_queue;
+	struct list_head	accept_node;
+	bool			fin_sent;
+	bool			done;
+};
+
+static inline struct nty_stream_sock *nty_ts(const struct sock *sk)
+{
+	return (struct nty_stream_sock *)sk;
+}
+
+static inline const struct ntyhdr *nty_hdr(const struct sk_buff *skb)
+{
+	return (const struct ntyhdr *)skb_transport_header(skb);
+}
+
 /* Global tunables (sysctl.c); per-CPU and so not per namespace. */
 extern int nty_max_backlog;
 extern int nty_napi_weight;
@@ -172,6 +342,7 @@ enum nty_sock_queue {
 	NTY_Q_RECEIVE,
 	NTY_Q_BACKLOG,
 	NTY_Q_PREQUEUE,
+	NTY_Q_OFO,
 };
 
 /* drop.c: every kind of drop, with its stage, counter and reason. */
@@ -189,6 +360,12 @@ enum nty_drop_kind_id {
 	NTY_DROP_RCVBUF,
 	NTY_DROP_SOCKET_FAULT,
 	NTY_DROP_SOCK_BACKLOG,
+	NTY_DROP_NO_CONNECTION,
+	NTY_DROP_SYN_QUEUE,
+	NTY_DROP_LISTEN_OVERFLOW,
+	NTY_DROP_DUP_SEG,
+	NTY_DROP_OUT_OF_WINDOW,
+	NTY_DROP_BAD_SEG,
 	__NTY_DROP_MAX
 };
 
@@ -308,6 +485,36 @@ extern struct proto nty_dgram_proto;
 void nty_dgram_init_sock(struct sock *sk);
 int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb);
 
+/* stream.c, stream_input.c, stream_output.c, listen.c: stream sockets. */
+extern const struct proto_ops nty_stream_ops;
+extern struct proto nty_stream_proto;
+void nty_stream_init_sock(struct sock *sk);
+int nty_stream_rcv(struct sock *sk, struct sk_buff *skb);
+int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb);
+void nty_stream_prequeue_process(struct sock *sk);
+void nty_stream_set_state(struct sock *sk, int state);
+void nty_stream_done(struct sock *sk);
+void nty_stream_destroy(struct sock *sk);
+void nty_stream_reset(struct sock *sk);
+void nty_stream_consume(struct sock *sk, struct sk_buff *skb);
+u16 nty_select_window(struct sock *sk);
+int nty_stream_mss(struct net *net, int ifindex);
+void nty_stream_push(struct sock *sk);
+int nty_stream_xmit(struct sock *sk, struct sk_buff *skb);
+void nty_stream_retransmit_head(struct sock *sk);
+void nty_stream_send_ack(struct sock *sk);
+void nty_stream_send_flags(struct sock *sk, u32 seq, u8 flags);
+void nty_stream_send_fin(struct sock *sk);
+void nty_stream_reply_rst(struct net *net, struct sk_buff *skb);
+int nty_send_ctl(struct net *net, int ifindex, const u8 *daddr, __be16 sport,
+		 __be16 dport, u32 seq, u32 ack, u8 flags, u16 window);
+void nty_stream_timer(struct timer_list *t);
+void nty_stream_arm_timer(struct sock *sk, unsigned long delay);
+void nty_stream_write_space(struct sock *sk);
+void nty_listen_rcv(struct sock *sk, struct sk_buff *skb);
+void nty_listen_timer(struct sock *sk);
+void nty_listen_stop(struct sock *sk);
+
 /* af_nty.c: the family and the socket calls every type shares. */
 int nty_af_init(void);
 void nty_af_exit(void);
@@ -319,6 +526,9 @@ int nty_sock_setsockopt(struct socket *sock, int level, int optname,
 int nty_sock_getsockopt(struct socket *sock, int level, int optname,
 			char __user *optval, int __user *optlen);
 int nty_check_addr(const struct sockaddr *uaddr, int len);
+void nty_sock_setup(struct sock *sk, struct nty_net *nn);
+void nty_sklist_add(struct sock *sk);
+void nty_sklist_del(struct sock *sk);
 
 /* protocol.c: from the backlog poll to the socket. */
 void nty_protocol_rcv(struct sk_buff *skb);

@@ -8,6 +8,7 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <net/net_namespace.h>
+#include <net/tcp_states.h>
 
 #include "nty.h"
 
@@ -29,25 +30,49 @@ static const char * const nty_mib_names[__NTY_MIB_MAX] = {
 	[NTY_MIB_PREQUEUE_OVERFLOW]	= "PrequeueOverflow",
 	[NTY_MIB_OUT_FRAMES]		= "OutFrames",
 	[NTY_MIB_OUT_DROPS]		= "OutDrops",
+	[NTY_MIB_ACTIVE_OPENS]		= "ActiveOpens",
+	[NTY_MIB_PASSIVE_OPENS]		= "PassiveOpens",
+	[NTY_MIB_ATTEMPT_FAILS]		= "AttemptFails",
+	[NTY_MIB_ESTAB_RESETS]		= "EstabResets",
+	[NTY_MIB_OUT_RSTS]		= "OutRsts",
+	[NTY_MIB_LISTEN_OVERFLOWS]	= "ListenOverflows",
+	[NTY_MIB_LISTEN_DROPS]		= "ListenDrops",
+	[NTY_MIB_SYN_QUEUE_DROPS]	= "SynQueueDrops",
+	[NTY_MIB_RETRANS_SEGS]		= "RetransSegs",
+	[NTY_MIB_FAST_RETRANS]		= "FastRetrans",
+	[NTY_MIB_DUP_SEGS]		= "DupSegs",
+	[NTY_MIB_PARTIAL_DUP_SEGS]	= "PartialDupSegs",
+	[NTY_MIB_OUT_OF_WINDOW_SEGS]	= "OutOfWindowSegs",
+	[NTY_MIB_OFO_QUEUED]		= "OfoQueued",
+	[NTY_MIB_ZERO_WINDOW_ADV]	= "ZeroWindowAdv",
+	[NTY_MIB_WINDOW_PROBES]		= "WindowProbes",
 };
 
-static int nty_snmp_show(struct seq_file *seq, void *v)
+static void nty_snmp_line(struct seq_file *seq, const char *tag,
+			  int first, int last)
 {
 	struct nty_net *nn = nty_pernet(seq_file_single_net(seq));
 	unsigned long sum;
 	int i, cpu;
 
-	seq_puts(seq, "Nty:");
-	for (i = 0; i < __NTY_MIB_MAX; i++)
+	seq_puts(seq, tag);
+	for (i = first; i < last; i++)
 		seq_printf(seq, " %s", nty_mib_names[i]);
-	seq_puts(seq, "\nNty:");
-	for (i = 0; i < __NTY_MIB_MAX; i++) {
+	seq_putc(seq, '\n');
+	seq_puts(seq, tag);
+	for (i = first; i < last; i++) {
 		sum = 0;
 		for_each_possible_cpu(cpu)
 			sum += per_cpu(nn->mib[i], cpu);
 		seq_printf(seq, " %lu", sum);
 	}
 	seq_putc(seq, '\n');
+}
+
+static int nty_snmp_show(struct seq_file *seq, void *v)
+{
+	nty_snmp_line(seq, "Nty:", 0, NTY_MIB_STREAM_FIRST);
+	nty_snmp_line(seq, "NtyStream:", NTY_MIB_STREAM_FIRST, __NTY_MIB_MAX);
 	return 0;
 }
 
@@ -88,11 +113,64 @@ static void nty_sockets_stop(struct seq_file *seq, void *v)
 	rcu_read_unlock();
 }
 
+static const char * const nty_tcp_state_names[] = {
+	[TCP_ESTABLISHED]	= "ESTAB",
+	[TCP_SYN_SENT]		= "SYN_SENT",
+	[TCP_SYN_RECV]		= "SYN_RECV",
+	[TCP_FIN_WAIT1]		= "FIN_WAIT1",
+	[TCP_FIN_WAIT2]		= "FIN_WAIT2",
+	[TCP_TIME_WAIT]		= "TIME_WAIT",
+	[TCP_CLOSE]		= "CLOSE",
+	[TCP_CLOSE_WAIT]	= "CLOSE_WAIT",
+	[TCP_LAST_ACK]		= "LAST_ACK",
+	[TCP_LISTEN]		= "LISTEN",
+	[TCP_CLOSING]		= "CLOSING",
+};
+
 static const char *nty_sock_state(const struct sock *sk)
 {
-	if (nty_sk(sk)->connected)
-		return "ESTAB";
-	return "UNCONN";
+	int state = READ_ONCE(sk->sk_state);
+
+	if (sk->sk_type == SOCK_DGRAM)
+		return nty_sk(sk)->connected ? "ESTAB" : "UNCONN";
+	if (state < ARRAY_SIZE(nty_tcp_state_names) &&
+	    nty_tcp_state_names[state])
+		return nty_tcp_state_names[state];
+	return "?";
+}
+
+/*
+ * As /proc/net/tcp: a connection's rx_queue and tx_queue are bytes not
+ * yet read and bytes not yet acknowledged; a listener's are its accept
+ * queue length and bound.  Datagram sockets show memory charged.
+ */
+static void nty_sock_queues(const struct sock *sk, int *rx, int *tx,
+			    unsigned int *preq)
+{
+	const struct nty_stream_sock *ts = nty_ts(sk);
+	int state = READ_ONCE(sk->sk_state);
+
+	*preq = 0;
+	if (sk->sk_type == SOCK_DGRAM) {
+		*rx = sk_rmem_alloc_get(sk);
+		*tx = sk_wmem_alloc_get(sk);
+		return;
+	}
+	*preq = skb_queue_len_lockless(&ts->prequeue);
+	if (state == TCP_LISTEN) {
+		*rx = READ_ONCE(sk->sk_ack_backlog);
+		*tx = READ_ONCE(sk->sk_max_ack_backlog);
+		return;
+	}
+	if (state == TCP_CLOSE || state == TCP_SYN_SENT) {
+		*rx = 0;
+		*tx = 0;
+		return;
+	}
+	*rx = max_t(int, READ_ONCE(ts->rcv_nxt) - READ_ONCE(ts->copied_seq) -
+			 sock_flag(sk, SOCK_DONE), 0);
+	*tx = max_t(int, READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una) -
+			 READ_ONCE(ts->fin_sent), 0);
 }
 
 static int nty_sockets_show(struct seq_file *seq, void *v)
@@ -101,10 +179,11 @@ static int nty_sockets_show(struct seq_file *seq, void *v)
 	const struct nty_sock *ns;
 	struct sk_buff *skb;
 	struct sock *sk;
-	unsigned int backlog = 0;
+	unsigned int backlog = 0, preq;
+	int rx, tx;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(seq, "type   state   lport remote_mac        rport ifindex rx_queue backlog prequeue tx_queue drops uid inode\n");
+		seq_puts(seq, "type   state      lport remote_mac        rport ifindex rx_queue backlog prequeue tx_queue drops uid inode\n");
 		return 0;
 	}
 	sk = sk_entry(v);
@@ -115,15 +194,15 @@ static int nty_sockets_show(struct seq_file *seq, void *v)
 	for (skb = sk->sk_backlog.head; skb; skb = skb->next)
 		backlog++;
 	spin_unlock_bh(&sk->sk_lock.slock);
+	nty_sock_queues(sk, &rx, &tx, &preq);
 
-	seq_printf(seq, "%-6s %-7s %5u %pM %5u %7d %8d %7u %8u %8d %5u %3u %lu\n",
+	seq_printf(seq, "%-6s %-10s %5u %pM %5u %7d %8d %7u %8u %8d %5u %3u %lu\n",
 		   sk->sk_type == SOCK_DGRAM ? "dgram" : "stream",
 		   nty_sock_state(sk), ntohs(ns->sport),
 		   ns->connected ? ns->daddr : zero_mac,
 		   ns->connected ? ntohs(ns->dport) : 0,
 		   ns->connected ? ns->difindex : ns->bound_ifindex,
-		   sk_rmem_alloc_get(sk), backlog, 0U, sk_wmem_alloc_get(sk),
-		   atomic_read(&sk->sk_drops),
+		   rx, backlog, preq, tx, atomic_read(&sk->sk_drops),
 		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
 		   sock_i_ino(sk));
 	return 0;

@@ -65,6 +65,15 @@ void nty_protocol_rcv(struct sk_buff *skb)
 			nty_dgram_rcv(sk, skb);
 			goto out;
 		}
+		/* A connection may be closing: hold it as TCP's lookup does. */
+		if (sk && refcount_inc_not_zero(&sk->sk_refcnt)) {
+			nty_stream_rcv(sk, skb);
+			sock_put(sk);
+			goto out;
+		}
+		/* No socket: a stream peer learns it from a RST (as TCP). */
+		if (cb->sk_type == SOCK_STREAM)
+			nty_stream_reply_rst(net, skb);
 	}
 	nty_drop(net, skb, NTY_DROP_NO_SOCKET);
 out:

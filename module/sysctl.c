@@ -25,6 +25,8 @@ static int nty_port_max = 65535;
 static int nty_min_rcvbuf = SOCK_MIN_RCVBUF;
 static int nty_min_sndbuf = SOCK_MIN_SNDBUF;
 static int nty_somaxconn_max = 65535;
+static int nty_max_retries = 127;	/* as tcp_syn_retries */
+static int nty_max_fin_timeout = 3600;
 
 static int nty_proc_napi_weight(NTY_CTL_TABLE *table, int write, void *buffer,
 				size_t *lenp, loff_t *ppos)
@@ -172,6 +174,41 @@ static struct ctl_table nty_sysctl_template[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= SYSCTL_ZERO,
 		.extra2		= SYSCTL_ONE,
+	},
+	{
+		.procname	= "max_syn_backlog",
+		.data		= (void *)offsetof(struct nty_net, max_syn_backlog),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &nty_one,
+	},
+	{
+		.procname	= "syn_retries",
+		.data		= (void *)offsetof(struct nty_net, syn_retries),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &nty_one,
+		.extra2		= &nty_max_retries,
+	},
+	{
+		.procname	= "synack_retries",
+		.data		= (void *)offsetof(struct nty_net, synack_retries),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &nty_max_retries,
+	},
+	{
+		.procname	= "fin_timeout",
+		.data		= (void *)offsetof(struct nty_net, fin_timeout),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &nty_one,
+		.extra2		= &nty_max_fin_timeout,
 	},
 	{
 		.procname	= "local_port_range",

@@ -26,7 +26,8 @@
 #define nty_show_queue(q)						\
 	__print_symbolic(q, { NTY_Q_RECEIVE, "receive" },		\
 			 { NTY_Q_BACKLOG, "backlog" },			\
-			 { NTY_Q_PREQUEUE, "prequeue" })
+			 { NTY_Q_PREQUEUE, "prequeue" },		\
+			 { NTY_Q_OFO, "ofo" })
 
 /* Stage 2: the packet_type handler took a frame. */
 TRACE_EVENT(nty_rcv,

@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stream sockets, stage 7 and the socket calls, as tcp.c and af_inet.c:
+ * connect, listen, accept, send, receive, poll, shutdown and close.
+ *
+ * recvmsg() drains the receive queue first, then the prequeue (doing the
+ * protocol work softirq left to it), then the socket backlog (at
+ * release_sock()), and sleeps in the kernel's wait helpers when all three
+ * are empty (claim C7).  The connection's state lives in sk->sk_state with
+ * TCP's values, so /proc and ss-like tools read it the usual way.
+ */
+#include <linux/etherdevice.h>
+#include <linux/random.h>
+#include <linux/sched/signal.h>
+#include <asm/ioctls.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "nty.h"
+#include "stream_seq.h"
+#include "trace.h"
+
+/* TIME_WAIT lasts one second, not 2 MSL: enough to absorb a late FIN. */
+#define NTY_TIMEWAIT_LEN	HZ
+
+/**
+ * nty_stream_init_sock - the stream part of a new socket
+ * @sk: the socket (user-created or a listener's child)
+ */
+void nty_stream_init_sock(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+
+	skb_queue_head_init(&ts->ofo_queue);
+	skb_queue_head_init(&ts->prequeue);
+	INIT_LIST_HEAD(&ts->syn_queue);
+	INIT_LIST_HEAD(&ts->accept_queue);
+	INIT_LIST_HEAD(&ts->accept_node);
+	timer_setup(&sk->sk_timer, nty_stream_timer, 0);
+	sk->sk_write_space = nty_stream_write_space;
+	sk->sk_state = TCP_CLOSE;
+	ts->rtt.rto_us = NTY_RTO_INIT_US;
+	ts->rcv_ratio = 128;
+	ts->mss = 536;
+}
+
+static void nty_stream_purge_write(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		kfree_skb(skb);
+	}
+	ts->send_head = NULL;
+}
+
+/**
+ * nty_stream_set_state - move a connection to @state
+ * @sk: the connection, exclusively ours
+ * @state: a TCP_* state
+ *
+ * TCP_CLOSE takes the connection out of demux; EstabResets counts the
+ * connections that reach it straight from ESTABLISHED or CLOSE_WAIT, as
+ * tcp_set_state() does.  TIME_WAIT starts its timer.
+ */
+void nty_stream_set_state(struct sock *sk, int state)
+{
+	int old = sk->sk_state;
+
+	if (state == TCP_CLOSE) {
+		if (old == TCP_ESTABLISHED || old == TCP_CLOSE_WAIT)
+			NTY_INC_STATS(sock_net(sk), ESTAB_RESETS);
+		nty_unhash_connected(sk);
+	}
+	smp_store_release(&sk->sk_state, state);
+	if (state == TCP_TIME_WAIT)
+		nty_stream_arm_timer(sk, NTY_TIMEWAIT_LEN);
+}
+
+/**
+ * nty_stream_destroy - an orphaned, closed connection leaves every table
+ * @sk: the connection; the caller holds a reference
+ */
+void nty_stream_destroy(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+
+	if (ts->done)
+		return;
+	ts->done = true;
+	nty_unhash(sk);
+	sk_stop_timer(sk, &sk->sk_timer);
+	nty_stream_purge_write(sk);
+	skb_queue_purge(&ts->ofo_queue);
+	nty_sklist_del(sk);
+}
+
+/**
+ * nty_stream_done - the connection is over (tcp_done())
+ * @sk: the connection, exclusively ours
+ */
+void nty_stream_done(struct sock *sk)
+{
+	nty_stream_set_state(sk, TCP_CLOSE);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sk_stop_timer(sk, &sk->sk_timer);
+	nty_stream_purge_write(sk);
+	if (sock_flag(sk, SOCK_DEAD))
+		nty_stream_destroy(sk);
+	else
+		sk->sk_state_change(sk);
+}
+
+static int nty_stream_connect(struct socket *sock, struct sockaddr *uaddr,
+			      int addr_len, int flags)
+{
+	struct sockaddr_nty *addr = (struct sockaddr_nty *)uaddr;
+	struct sock *sk = sock->sk;
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct nty_sock *ns = &ts->ns;
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long timeo;
+	int err, mss;
+
+	lock_sock(sk);
+	switch (sock->state) {
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	default:
+		err = nty_check_addr(uaddr, addr_len);
+		if (err)
+			goto out;
+		err = -EISCONN;
+		if (sk->sk_state != TCP_CLOSE)
+			goto out;
+		err = -EINVAL;
+		if (!is_valid_ether_addr(addr->snty_addr))
+			goto out;
+		err = -ENXIO;
+		mss = nty_stream_mss(sock_net(sk), addr->snty_ifindex);
+		if (!mss)
+			goto out;
+		if (!ns->sport) {
+			err = nty_bind_port(sk, 0, sk->sk_bound_dev_if);
+			if (err)
+				goto out;
+		}
+		ns->dport = addr->snty_port;
+		ns->difindex = addr->snty_ifindex;
+		ether_addr_copy(ns->daddr, addr->snty_addr);
+		ts->mss = mss;
+		ts->iss = get_random_u32();
+		ts->snd_una = ts->iss;
+		ts->snd_nxt = ts->iss + 1;
+		ts->write_seq = ts->iss + 1;
+		ts->fin_sent = false;
+		ts->backoff = 0;
+		ts->rtt.rto_us = NTY_RTO_INIT_US;
+		WRITE_ONCE(sk->sk_err, 0);
+		WRITE_ONCE(sk->sk_shutdown, 0);
+		sock_reset_flag(sk, SOCK_DONE);
+		nty_hash_connected(sk);
+		nty_stream_set_state(sk, TCP_SYN_SENT);
+		NTY_INC_STATS(sock_net(sk), ACTIVE_OPENS);
+		ts->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
+		nty_stream_send_flags(sk, ts->iss, NTY_F_SYN);
+		nty_stream_arm_timer(sk, usecs_to_jiffies(NTY_RTO_INIT_US));
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
+		break;
+	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if (sk->sk_state == TCP_SYN_SENT) {
+		if (!timeo)
+			goto out;
+		add_wait_queue(sk_sleep(sk), &wait);
+		while (sk->sk_state == TCP_SYN_SENT && timeo &&
+		       !signal_pending(current))
+			sk_wait_event(sk, &timeo,
+				      READ_ONCE(sk->sk_state) != TCP_SYN_SENT,
+				      &wait);
+		remove_wait_queue(sk_sleep(sk), &wait);
+		if (sk->sk_state == TCP_SYN_SENT) {
+			err = signal_pending(current) ? sock_intr_errno(timeo)
+						      : -EINPROGRESS;
+			goto out;
+		}
+	}
+	if (sk->sk_state == TCP_CLOSE) {
+		err = sock_error(sk) ?: -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int nty_stream_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct nty_net *nn = nty_pernet(sock_net(sk));
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED ||
+	    (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN))
+		goto out;
+	if (!nty_sk(sk)->sport) {
+		err = nty_bind_port(sk, 0, sk->sk_bound_dev_if);
+		if (err)
+			goto out;
+	}
+	WRITE_ONCE(sk->sk_max_ack_backlog,
+		   nty_listen_backlog_clamp(backlog, READ_ONCE(nn->somaxconn)));
+	if (sk->sk_state != TCP_LISTEN) {
+		WRITE_ONCE(sk->sk_ack_backlog, 0);
+		nty_stream_set_state(sk, TCP_LISTEN);
+	}
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/**
+ * nty_stream_do_accept - take a connection off the accept queue
+ * @sock: the listener
+ * @newsock: the socket the connection is grafted on
+ * @flags: O_NONBLOCK
+ * @kern: from the kernel
+ *
+ * Return: 0, -EINVAL when not listening, -EAGAIN, or -ERESTARTSYS.
+ */
+int nty_stream_do_accept(struct socket *sock, struct socket *newsock,
+			 int flags, bool kern)
+{
+	struct sock *sk = sock->sk, *child;
+	struct nty_stream_sock *ts = nty_ts(sk), *cts;
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long timeo;
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sk->sk_state != TCP_LISTEN)
+		goto out;
+	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (list_empty(&ts->accept_queue)) {
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN)
+			break;
+		sk_wait_event(sk, &timeo, !list_empty(&ts->accept_queue) ||
+			      READ_ONCE(sk->sk_state) != TCP_LISTEN, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (list_empty(&ts->accept_queue))
+		goto out;
+
+	cts = list_first_entry(&ts->accept_queue, struct nty_stream_sock,
+			       accept_node);
+	list_del_init(&cts->accept_node);
+	sk_acceptq_removed(sk);
+	release_sock(sk);
+
+	child = &cts->ns.sk;
+	lock_sock(child);
+	sock_graft(child, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(child);
+	return 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Enough room freed since the last advertisement: say so (tcp_cleanup_rbuf). */
+static void nty_stream_cleanup_rbuf(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 cur = 0, win;
+
+	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_FIN_WAIT1 &&
+	    sk->sk_state != TCP_FIN_WAIT2)
+		return;
+	if (nty_seq_after(ts->rcv_wup + ts->rcv_wnd, ts->rcv_nxt))
+		cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
+	win = nty_window_from_space(free, ts->rcv_ratio, ts->mss,
+				    0xffffU << NTY_WINDOW_SHIFT);
+	if (win >= 2 * cur && win - cur >= ts->mss)
+		nty_stream_send_ack(sk);
+}
+
+/* Sleep until something may be readable; softirq may fill the prequeue. */
+static void nty_stream_wait_data(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct nty_stream_sock *ts = nty_ts(sk);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk_set_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+	if (READ_ONCE(nty_pernet(sock_net(sk))->prequeue))
+		WRITE_ONCE(ts->ucopy_task, current);
+	sk_wait_event(sk, timeo,
+		      !skb_queue_empty_lockless(&sk->sk_receive_queue) ||
+		      !skb_queue_empty_lockless(&ts->prequeue) ||
+		      READ_ONCE(sk->sk_err) ||
+		      (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
+		      READ_ONCE(sk->sk_state) == TCP_CLOSE, &wait);
+	WRITE_ONCE(ts->ucopy_task, NULL);
+	sk_clear_bit(SOCKWQ_ASYNC_WAITDATA, sk);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (!skb_queue_empty(&ts->prequeue))
+		nty_stream_prequeue_process(sk);
+}
+
+static struct sk_buff *nty_stream_skb_at(struct sock *sk, u32 seq, u32 *off)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&sk->sk_receive_queue, skb) {
+		*off = seq - NTY_SKB_CB(skb)->seg.seq;
+		if (*off < skb->len)
+			return skb;
+	}
+	return NULL;
+}
+
+static int nty_stream_recvmsg(struct socket *sock, struct msghdr *msg,
+			      size_t size, int flags)
+{
+	struct sock *sk = sock->sk;
+	struct nty_stream_sock *ts = nty_ts(sk);
+	int len = min_t(size_t, size, INT_MAX);
+	int copied = 0, target, chunk, err;
+	u32 peek_seq, *seq, off;
+	struct sk_buff *skb;
+	long timeo;
+
+	if (flags & (MSG_OOB | MSG_ERRQUEUE))
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	if (sk->sk_state == TCP_LISTEN) {
+		release_sock(sk);
+		return -ENOTCONN;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	seq = &ts->copied_seq;
+	if (flags & MSG_PEEK) {
+		peek_seq = ts->copied_seq;
+		seq = &peek_seq;
+	}
+
+	while (copied < len) {
+		/* 1. The receive queue. */
+		skb = nty_stream_skb_at(sk, *seq, &off);
+		if (skb) {
+			chunk = min_t(int, skb->len - off, len - copied);
+			if (!(flags & MSG_TRUNC)) {
+				err = skb_copy_datagram_msg(skb, off, msg,
+							    chunk);
+				if (err) {
+					if (!copied)
+						copied = -EFAULT;
+					break;
+				}
+			}
+			trace_nty_copy_to_user(sk, skb, chunk);
+			*seq += chunk;
+			copied += chunk;
+			if (!(flags & MSG_PEEK) && off + chunk == skb->len) {
+				skb_unlink(skb, &sk->sk_receive_queue);
+				consume_skb(skb);
+			}
+			continue;
+		}
+		if (copied >= target && !READ_ONCE(sk->sk_backlog.tail))
+			break;
+		/* 2. The prequeue. */
+		if (!skb_queue_empty(&ts->prequeue)) {
+			nty_stream_prequeue_process(sk);
+			continue;
+		}
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				copied = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(timeo);
+				break;
+			}
+		}
+		/* 3. The backlog: release_sock() runs it; or sleep. */
+		if (copied >= target) {
+			release_sock(sk);
+			lock_sock(sk);
+		} else {
+			if (copied > 0)
+				nty_stream_cleanup_rbuf(sk);
+			nty_stream_wait_data(sk, &timeo);
+		}
+	}
+	if (copied > 0 && !(flags & MSG_PEEK))
+		nty_stream_cleanup_rbuf(sk);
+	release_sock(sk);
+	return copied;
+}
+
+static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
+			      size_t size)
+{
+	struct sock *sk = sock->sk;
+	struct nty_stream_sock *ts = nty_ts(sk);
+	int flags = msg->msg_flags, copied = 0, chunk, err;
+	struct nty_seg *seg;
+	struct sk_buff *skb;
+	long timeo;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	if (sk->sk_state == TCP_SYN_SENT) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto out_err;
+	}
+	while (msg_data_left(msg)) {
+		err = -EPIPE;
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+			goto out_err;
+		if (sk->sk_state != TCP_ESTABLISHED &&
+		    sk->sk_state != TCP_CLOSE_WAIT) {
+			err = -ENOTCONN;
+			goto out_err;
+		}
+		if (!sk_stream_memory_free(sk)) {
+			nty_stream_push(sk);
+			err = sk_stream_wait_memory(sk, &timeo);
+			if (err)
+				goto out_err;
+			continue;
+		}
+		chunk = min_t(size_t, msg_data_left(msg), ts->mss);
+		skb = alloc_skb(LL_MAX_HEADER + NTY_HLEN + chunk,
+				sk->sk_allocation);
+		err = -ENOBUFS;
+		if (!skb)
+			goto out_err;
+		skb_reserve(skb, LL_MAX_HEADER + NTY_HLEN);
+		err = memcpy_from_msg(skb_put(skb, chunk), msg, chunk);
+		if (err) {
+			kfree_skb(skb);
+			goto out_err;
+		}
+		seg = &NTY_SKB_CB(skb)->seg;
+		seg->seq = ts->write_seq;
+		seg->end_seq = ts->write_seq + chunk;
+		seg->flags = 0;
+		WRITE_ONCE(ts->write_seq, ts->write_seq + chunk);
+		__skb_queue_tail(&sk->sk_write_queue, skb);
+		sk_wmem_queued_add(sk, skb->truesize);
+		if (!ts->send_head)
+			ts->send_head = skb;
+		copied += chunk;
+		nty_stream_push(sk);
+	}
+	release_sock(sk);
+	return copied;
+
+out_err:
+	if (!copied)
+		copied = sk_stream_error(sk, flags, err);
+	release_sock(sk);
+	return copied;
+}
+
+static __poll_t nty_stream_poll(struct file *file, struct socket *sock,
+				poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct nty_stream_sock *ts = nty_ts(sk);
+	int state = READ_ONCE(sk->sk_state);
+	u8 shutdown = READ_ONCE(sk->sk_shutdown);
+	__poll_t mask = 0;
+
+	sock_poll_wait(file, sock, wait);
+	if (state == TCP_LISTEN)
+		return list_empty_careful(&ts->accept_queue) ? 0 :
+		       EPOLLIN | EPOLLRDNORM;
+
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != TCP_SYN_SENT && state != TCP_CLOSE) {
+		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(shutdown & SEND_SHUTDOWN)) {
+			if (sk_stream_is_writeable(sk)) {
+				mask |= EPOLLOUT | EPOLLWRNORM;
+			} else {
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* Race with an ACK freeing space: look again. */
+				smp_mb__after_atomic();
+				if (sk_stream_is_writeable(sk))
+					mask |= EPOLLOUT | EPOLLWRNORM;
+			}
+		} else {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	/* The error check comes last, after the states are read (tcp_poll). */
+	smp_rmb();
+	if (READ_ONCE(sk->sk_err) ||
+	    !skb_queue_empty_lockless(&sk->sk_error_queue))
+		mask |= EPOLLERR;
+	return mask;
+}
+
+static int nty_stream_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	how++;
+	if ((how & ~SHUTDOWN_MASK) || !how)
+		return -EINVAL;
+	lock_sock(sk);
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+	case TCP_LISTEN:
+		err = -ENOTCONN;
+		break;
+	case TCP_SYN_SENT:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		nty_stream_done(sk);
+		break;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if (!(how & SEND_SHUTDOWN))
+			break;
+		if (sk->sk_state == TCP_ESTABLISHED) {
+			nty_stream_set_state(sk, TCP_FIN_WAIT1);
+			nty_stream_send_fin(sk);
+		} else if (sk->sk_state == TCP_CLOSE_WAIT) {
+			nty_stream_set_state(sk, TCP_LAST_ACK);
+			nty_stream_send_fin(sk);
+		}
+		break;
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+/* close(): a FIN after the data, or a RST when data would be lost. */
+static void nty_stream_close(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	bool unread = !skb_queue_empty(&sk->sk_receive_queue);
+	bool abort = sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime;
+
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		return;
+	case TCP_SYN_SENT:
+		nty_stream_done(sk);
+		return;
+	case TCP_TIME_WAIT:
+		return;
+	}
+	if (unread || abort) {
+		/* As tcp_close(): unread data or SO_LINGER 0 aborts. */
+		nty_stream_send_flags(sk, ts->snd_nxt, NTY_F_RST | NTY_F_ACK);
+		nty_stream_done(sk);
+		return;
+	}
+	if (sk->sk_state == TCP_ESTABLISHED) {
+		nty_stream_set_state(sk, TCP_FIN_WAIT1);
+		nty_stream_send_fin(sk);
+	} else if (sk->sk_state == TCP_CLOSE_WAIT) {
+		nty_stream_set_state(sk, TCP_LAST_ACK);
+		nty_stream_send_fin(sk);
+	}
+}
+
+static int nty_stream_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	if (!sk)
+		return 0;
+	lock_sock(sk);
+	if (nty_sk(sk)->stage_times)
+		nty_timing_put();
+	if (sk->sk_state == TCP_LISTEN)
+		nty_listen_stop(sk);
+	else
+		nty_stream_close(sk);
+	sock_orphan(sk);
+	if (sk->sk_state == TCP_CLOSE)
+		nty_stream_destroy(sk);
+	else if (sk->sk_state == TCP_FIN_WAIT2)
+		nty_stream_arm_timer(sk, READ_ONCE(nty_pernet(sock_net(sk))->fin_timeout) * HZ);
+	release_sock(sk);
+	sock->sk = NULL;
+	sock_put(sk);
+	return 0;
+}
+
+static int nty_stream_ioctl(struct socket *sock, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	struct nty_stream_sock *ts = nty_ts(sk);
+	int amount;
+
+	if (sk->sk_state == TCP_LISTEN)
+		return -EINVAL;
+	lock_sock(sk);
+	switch (cmd) {
+	case SIOCINQ:
+		amount = ts->rcv_nxt - ts->copied_seq;
+		if (amount && sock_flag(sk, SOCK_DONE))
+			amount--;	/* the FIN is no byte */
+		break;
+	case SIOCOUTQ:
+		amount = ts->write_seq - ts->snd_una - ts->fin_sent;
+		break;
+	case SIOCOUTQNSD:
+		amount = ts->write_seq - ts->snd_nxt;
+		break;
+	default:
+		release_sock(sk);
+		return -ENOIOCTLCMD;
+	}
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_CLOSE)
+		amount = 0;
+	release_sock(sk);
+	return put_user(max(amount, 0), (int __user *)arg);
+}
+
+struct proto nty_stream_proto = {
+	.name		= "NTY-STREAM",
+	.owner		= THIS_MODULE,
+	.obj_size	= sizeof(struct nty_stream_sock),
+	.backlog_rcv	= nty_stream_do_rcv,
+};
+
+const struct proto_ops nty_stream_ops = {
+	.family		= PF_NTY,
+	.owner		= THIS_MODULE,
+	.release	= nty_stream_release,
+	.bind		= nty_sock_bind,
+	.connect	= nty_stream_connect,
+	.socketpair	= sock_no_socketpair,
+	.accept		= nty_stream_accept,
+	.getname	= nty_sock_getname,
+	.poll		= nty_stream_poll,
+	.ioctl		= nty_stream_ioctl,
+	.listen		= nty_stream_listen,
+	.shutdown	= nty_stream_shutdown,
+	.setsockopt	= nty_sock_setsockopt,
+	.getsockopt	= nty_sock_getsockopt,
+	.sendmsg	= nty_stream_sendmsg,
+	.recvmsg	= nty_stream_recvmsg,
+	.mmap		= sock_no_mmap,
+};

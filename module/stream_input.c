@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stages 5 and 6 for stream sockets, as tcp_v4_rcv() and tcp_input.c do
+ * them: which of the three socket queues a segment takes, then the
+ * protocol work on it.
+ *
+ * From softirq a segment goes to the socket backlog while the user owns
+ * the socket (claim C8); to the prequeue while a reader sleeps in
+ * recvmsg() and the prequeue sysctl is 1, so that the reader does the
+ * protocol work in its own context (claim C7, as Linux before 4.14);
+ * otherwise it is processed at once.  Processing acknowledges the send
+ * queue, updates the peer's window, then files the payload under one of
+ * the five receive cases (claim C11).
+ */
+#include <linux/etherdevice.h>
+#include <net/sock.h>
+
+#include "nty.h"
+#include "stream_seq.h"
+#include "trace.h"
+
+/**
+ * nty_stream_consume - the protocol used a segment and is done with it
+ * @sk: the connection
+ * @skb: the segment; freed
+ */
+void nty_stream_consume(struct sock *sk, struct sk_buff *skb)
+{
+	NTY_INC_STATS(sock_net(sk), IN_DELIVERS);
+	consume_skb(skb);
+}
+
+/* Wake the sleeping reader once, for the first segment of a batch. */
+static void nty_prequeue_wake(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_sync_poll(&wq->wait,
+						EPOLLIN | EPOLLRDNORM);
+	rcu_read_unlock();
+}
+
+/*
+ * tcp_prequeue() of Linux 4.13: leave the segment to the reader sleeping
+ * in recvmsg().  Past a receive buffer's worth the softirq processes the
+ * lot itself, as the old code did (PrequeueOverflow).
+ */
+static bool nty_prequeue(struct sock *sk, struct sk_buff *skb)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct net *net = sock_net(sk);
+	struct sk_buff *skb1;
+
+	if (!ts->ucopy_task || !READ_ONCE(nty_pernet(net)->prequeue) ||
+	    sk->sk_state != TCP_ESTABLISHED)
+		return false;
+
+	__skb_queue_tail(&ts->prequeue, skb);
+	ts->prequeue_mem += skb->truesize;
+	NTY_INC_STATS(net, PREQUEUE_QUEUED);
+	trace_nty_sock_enqueue(sk, skb, NTY_Q_PREQUEUE);
+	if (ts->prequeue_mem > READ_ONCE(sk->sk_rcvbuf)) {
+		while ((skb1 = __skb_dequeue(&ts->prequeue))) {
+			NTY_INC_STATS(net, PREQUEUE_OVERFLOW);
+			nty_stream_do_rcv(sk, skb1);
+		}
+		ts->prequeue_mem = 0;
+	} else if (skb_queue_len(&ts->prequeue) == 1) {
+		trace_nty_wakeup(sk);
+		nty_prequeue_wake(sk);
+	}
+	return true;
+}
+
+/**
+ * nty_stream_prequeue_process - the reader does the softirq's work
+ * @sk: the connection, owned by the caller (the woken reader)
+ *
+ * Bottom halves are off, as in tcp_prequeue_process(), so that the work
+ * runs as it would have in softirq, only on the reader's time.
+ */
+void nty_stream_prequeue_process(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct net *net = sock_net(sk);
+	struct sk_buff *skb;
+
+	local_bh_disable();
+	while ((skb = __skb_dequeue(&ts->prequeue))) {
+		NTY_INC_STATS(net, PREQUEUE_PROCESSED);
+		nty_stream_do_rcv(sk, skb);
+	}
+	ts->prequeue_mem = 0;
+	local_bh_enable();
+}
+
+/**
+ * nty_stream_rcv - hand a segment to a stream socket
+ * @sk: the socket, referenced by the caller
+ * @skb: the segment, data at the payload; consumed
+ *
+ * Return: 0, or -ENOBUFS when the socket backlog was full.
+ */
+int nty_stream_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct net *net = sock_net(sk);
+
+	nty_stamp(skb, NTY_STAMP_SOCK);
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk)) {
+		if (!nty_prequeue(sk, skb))
+			nty_stream_do_rcv(sk, skb);
+		bh_unlock_sock(sk);
+		return 0;
+	}
+	if (likely(!sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				   READ_ONCE(sk->sk_sndbuf)))) {
+		trace_nty_sock_enqueue(sk, skb, NTY_Q_BACKLOG);
+		bh_unlock_sock(sk);
+		NTY_INC_STATS(net, SOCK_BACKLOG_QUEUED);
+		return 0;
+	}
+	bh_unlock_sock(sk);
+	atomic_inc(&sk->sk_drops);
+	nty_drop(net, skb, NTY_DROP_SOCK_BACKLOG);
+	return -ENOBUFS;
+}
+
+/**
+ * nty_stream_reset - the peer reset the connection
+ * @sk: the connection
+ */
+void nty_stream_reset(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		WRITE_ONCE(sk->sk_err, ECONNREFUSED);
+		NTY_INC_STATS(sock_net(sk), ATTEMPT_FAILS);
+		break;
+	case TCP_CLOSE_WAIT:
+		WRITE_ONCE(sk->sk_err, EPIPE);
+		break;
+	default:
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	}
+	sk_error_report(sk);
+	nty_stream_done(sk);
+}
+
+/* The peer's FIN, in sequence: no more bytes will come. */
+static void nty_stream_fin(struct sock *sk)
+{
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
+	sock_set_flag(sk, SOCK_DONE);
+	switch (sk->sk_state) {
+	case TCP_ESTABLISHED:
+		nty_stream_set_state(sk, TCP_CLOSE_WAIT);
+		break;
+	case TCP_FIN_WAIT1:
+		/* Our FIN is not acknowledged yet: simultaneous close. */
+		nty_stream_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		nty_stream_set_state(sk, TCP_TIME_WAIT);
+		break;
+	}
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_WAITD, POLL_HUP);
+	}
+}
+
+/*
+ * Put an in-order segment on the receive queue, charged by truesize.
+ * Return: false when the buffer is full (the segment is dropped).
+ */
+static bool nty_stream_queue_rcv(struct sock *sk, struct sk_buff *skb,
+				 bool *fin)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct nty_seg *seg = &NTY_SKB_CB(skb)->seg;
+
+	ts->rcv_nxt = seg->end_seq;
+	*fin |= seg->flags & NTY_F_FIN;
+	if (!skb->len) {
+		nty_stream_consume(sk, skb);
+		return true;
+	}
+	skb_set_owner_r(skb, sk);
+	skb_queue_tail(&sk->sk_receive_queue, skb);
+	trace_nty_sock_enqueue(sk, skb, NTY_Q_RECEIVE);
+	NTY_INC_STATS(sock_net(sk), IN_DELIVERS);
+	return true;
+}
+
+/* The gap closed: move what the out-of-order queue holds in sequence. */
+static void nty_stream_ofo_drain(struct sock *sk, bool *fin)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct sk_buff *skb;
+	struct nty_seg *seg;
+	u32 trim;
+
+	while ((skb = skb_peek(&ts->ofo_queue))) {
+		seg = &NTY_SKB_CB(skb)->seg;
+		if (nty_seq_after(seg->seq, ts->rcv_nxt))
+			break;
+		__skb_unlink(skb, &ts->ofo_queue);
+		if (!nty_seq_after(seg->end_seq, ts->rcv_nxt)) {
+			/*
+			 * Covered by what came in order meanwhile; it was
+			 * counted delivered when it was held.
+			 */
+			consume_skb(skb);
+			continue;
+		}
+		trim = ts->rcv_nxt - seg->seq;
+		ts->rcv_nxt = seg->end_seq;
+		*fin |= seg->flags & NTY_F_FIN;
+		if (trim) {
+			/* Charged to the socket already: keep the charge. */
+			__skb_pull(skb, min(trim, skb->len));
+			seg->seq += trim;
+		}
+		if (!skb->len) {
+			consume_skb(skb);	/* only a FIN was left */
+			continue;
+		}
+		skb_queue_tail(&sk->sk_receive_queue, skb);
+		trace_nty_sock_enqueue(sk, skb, NTY_Q_RECEIVE);
+	}
+}
+
+/* Hold a segment past a gap, in order, until the gap fills. */
+static void nty_stream_ofo_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct nty_seg *seg = &NTY_SKB_CB(skb)->seg, *s1;
+	struct sk_buff *skb1;
+
+	skb_queue_reverse_walk(&ts->ofo_queue, skb1) {
+		s1 = &NTY_SKB_CB(skb1)->seg;
+		if (!nty_seq_after(s1->seq, seg->seq)) {
+			if (!nty_seq_after(seg->end_seq, s1->end_seq)) {
+				/* Wholly held already: a duplicate. */
+				nty_drop(sock_net(sk), skb, NTY_DROP_DUP_SEG);
+				return;
+			}
+			__skb_queue_after(&ts->ofo_queue, skb1, skb);
+			goto queued;
+		}
+	}
+	__skb_queue_head(&ts->ofo_queue, skb);
+queued:
+	skb_set_owner_r(skb, sk);
+	NTY_INC_STATS(sock_net(sk), OFO_QUEUED);
+	NTY_INC_STATS(sock_net(sk), IN_DELIVERS);
+	trace_nty_sock_enqueue(sk, skb, NTY_Q_OFO);
+}
+
+/* Learn how much payload a truesize byte carries (TCP's scaling_ratio). */
+static void nty_stream_rcv_ratio(struct nty_stream_sock *ts,
+				 const struct sk_buff *skb)
+{
+	u32 r;
+
+	if (skb->len < 512 || !skb->truesize)
+		return;
+	r = clamp_t(u32, ((u64)skb->len << 8) / skb->truesize, 16, 255);
+	ts->rcv_ratio = (ts->rcv_ratio * 7 + r) / 8;
+}
+
+/*
+ * The payload (and FIN) of a segment on a synchronized connection: the
+ * five receive cases of seed 001 (claim C11), each with its counter.
+ */
+static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	const struct ntyhdr *th = nty_hdr(skb);
+	struct net *net = sock_net(sk);
+	u32 seq = ntohl(th->seq), end_seq, wnd = 0;
+	u8 flags = th->flags;
+	struct nty_seg *seg;
+	bool fin = false;
+
+	end_seq = seq + skb->len + !!(flags & NTY_F_FIN);
+	if (nty_seq_after(ts->rcv_wup + ts->rcv_wnd, ts->rcv_nxt))
+		wnd = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
+	/* A FIN needs no window: it takes no buffer. */
+	if (skb->len == 0 && (flags & NTY_F_FIN) && !wnd)
+		wnd = 1;
+
+	switch (nty_seg_classify(seq, end_seq, ts->rcv_nxt, wnd)) {
+	case NTY_SEG_DUP:
+		nty_stream_send_ack(sk);
+		nty_drop(net, skb, NTY_DROP_DUP_SEG);
+		return;
+	case NTY_SEG_OUT_OF_WINDOW:
+		nty_stream_send_ack(sk);
+		nty_drop(net, skb, NTY_DROP_OUT_OF_WINDOW);
+		return;
+	case NTY_SEG_PARTIAL:
+		NTY_INC_STATS(net, PARTIAL_DUP_SEGS);
+		if (skb->len)
+			__skb_pull(skb, ts->rcv_nxt - seq);
+		seq = ts->rcv_nxt;
+		fallthrough;
+	case NTY_SEG_IN_ORDER:
+		break;
+	case NTY_SEG_OFO:
+		if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+		    READ_ONCE(sk->sk_rcvbuf)) {
+			atomic_inc(&sk->sk_drops);
+			nty_drop(net, skb, NTY_DROP_RCVBUF);
+		} else {
+			if (static_branch_unlikely(&nty_timing_key))
+				nty_journey_deliver(sk, skb, NTY_Q_OFO);
+			seg = &NTY_SKB_CB(skb)->seg;
+			seg->seq = seq;
+			seg->end_seq = end_seq;
+			seg->flags = flags;
+			nty_stream_rcv_ratio(ts, skb);
+			nty_stream_ofo_queue(sk, skb);
+		}
+		/* A duplicate ACK tells the sender where the hole is. */
+		nty_stream_send_ack(sk);
+		return;
+	}
+
+	if (skb->len && atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+			READ_ONCE(sk->sk_rcvbuf)) {
+		atomic_inc(&sk->sk_drops);
+		nty_drop(net, skb, NTY_DROP_RCVBUF);
+		nty_stream_send_ack(sk);
+		return;
+	}
+	nty_stream_rcv_ratio(ts, skb);
+	/* The journey records the addresses before the cb is reused. */
+	if (static_branch_unlikely(&nty_timing_key) && skb->len)
+		nty_journey_deliver(sk, skb, NTY_Q_RECEIVE);
+	seg = &NTY_SKB_CB(skb)->seg;
+	seg->seq = seq;
+	seg->end_seq = end_seq;
+	seg->flags = flags;
+	nty_stream_queue_rcv(sk, skb, &fin);
+	if (!skb_queue_empty(&ts->ofo_queue))
+		nty_stream_ofo_drain(sk, &fin);
+	if (fin)
+		nty_stream_fin(sk);
+	nty_stream_send_ack(sk);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		trace_nty_wakeup(sk);
+		sk->sk_data_ready(sk);
+	}
+}
+
+/* Free what the ACK covers; FIN's ACK moves the closing states on. */
+static void nty_stream_clean_rtx(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ts->send_head) {
+		if (nty_seq_after(NTY_SKB_CB(skb)->seg.end_seq, ts->snd_una))
+			break;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		sk_wmem_queued_add(sk, -skb->truesize);
+		consume_skb(skb);
+	}
+}
+
+static void nty_stream_fin_acked(struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case TCP_FIN_WAIT1:
+		nty_stream_set_state(sk, TCP_FIN_WAIT2);
+		sk->sk_state_change(sk);
+		if (sock_flag(sk, SOCK_DEAD))
+			nty_stream_arm_timer(sk, READ_ONCE(nty_pernet(sock_net(sk))->fin_timeout) * HZ);
+		break;
+	case TCP_CLOSING:
+		nty_stream_set_state(sk, TCP_TIME_WAIT);
+		break;
+	case TCP_LAST_ACK:
+		nty_stream_done(sk);
+		break;
+	}
+}
+
+/*
+ * The acknowledgement and window of a segment (tcp_ack()).
+ * Return: false when the segment must go no further.
+ */
+static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	const struct ntyhdr *th = nty_hdr(skb);
+	u32 ack = ntohl(th->ack_seq), seq = ntohl(th->seq);
+	u32 wnd = (u32)ntohs(th->window) << NTY_WINDOW_SHIFT;
+	bool dup;
+
+	if (nty_seq_after(ack, ts->snd_nxt)) {
+		/* Acknowledges what we never sent. */
+		nty_stream_send_ack(sk);
+		nty_drop(sock_net(sk), skb, NTY_DROP_BAD_SEG);
+		return false;
+	}
+	if (nty_seq_before(ack, ts->snd_una))
+		return true;
+
+	dup = ack == ts->snd_una && !skb->len && !(th->flags & NTY_F_FIN) &&
+	      ts->snd_una != ts->snd_nxt && wnd == ts->snd_wnd;
+
+	if (nty_seq_after(seq, ts->snd_wl1) ||
+	    (seq == ts->snd_wl1 && !nty_seq_before(ack, ts->snd_wl2))) {
+		if (wnd > ts->snd_wnd && ts->send_head &&
+		    ts->snd_una == ts->snd_nxt)
+			ts->backoff = 0;	/* the window reopened */
+		ts->snd_wnd = wnd;
+		ts->snd_wl1 = seq;
+		ts->snd_wl2 = ack;
+	}
+
+	if (nty_seq_after(ack, ts->snd_una)) {
+		ts->snd_una = ack;
+		if (ts->rtt_start_us && !nty_seq_before(ack, ts->rtt_seq)) {
+			nty_rtt_sample(&ts->rtt,
+				       div_u64(ktime_get_ns(), NSEC_PER_USEC) -
+				       ts->rtt_start_us);
+			ts->rtt_start_us = 0;
+		}
+		ts->backoff = 0;
+		ts->dupacks = 0;
+		nty_stream_clean_rtx(sk);
+		if (ts->snd_una == ts->snd_nxt) {
+			ts->in_recovery = false;
+			sk_stop_timer(sk, &sk->sk_timer);
+		} else {
+			if (ts->in_recovery) {
+				if (nty_seq_before(ack, ts->recover))
+					nty_stream_retransmit_head(sk);
+				else
+					ts->in_recovery = false;
+			}
+			nty_stream_arm_timer(sk, usecs_to_jiffies(ts->rtt.rto_us));
+		}
+		if (ts->fin_sent && ack == ts->write_seq)
+			nty_stream_fin_acked(sk);
+		if (sk->sk_socket &&
+		    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
+			sk->sk_write_space(sk);
+	} else if (dup && ++ts->dupacks == 3 && !ts->in_recovery) {
+		/* Three duplicate ACKs: the head was lost (fast retransmit). */
+		ts->in_recovery = true;
+		ts->recover = ts->snd_nxt;
+		NTY_INC_STATS(sock_net(sk), FAST_RETRANS);
+		nty_stream_retransmit_head(sk);
+	}
+	return true;
+}
+
+/* SYN_SENT: the answer to our SYN (tcp_rcv_synsent_state_process()). */
+static void nty_stream_synsent_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	const struct ntyhdr *th = nty_hdr(skb);
+	u32 ack = ntohl(th->ack_seq);
+	u8 flags = th->flags;
+
+	if ((flags & NTY_F_ACK) && ack != ts->iss + 1) {
+		if (!(flags & NTY_F_RST))
+			nty_send_ctl(sock_net(sk), ts->ns.difindex,
+				     ts->ns.daddr, ts->ns.sport, ts->ns.dport,
+				     ack, 0, NTY_F_RST, 0);
+		nty_drop(sock_net(sk), skb, NTY_DROP_BAD_SEG);
+		return;
+	}
+	if (flags & NTY_F_RST) {
+		if (flags & NTY_F_ACK)
+			nty_stream_reset(sk);
+		nty_stream_consume(sk, skb);
+		return;
+	}
+	if (!(flags & NTY_F_SYN) || !(flags & NTY_F_ACK)) {
+		nty_drop(sock_net(sk), skb, NTY_DROP_BAD_SEG);
+		return;
+	}
+
+	ts->rcv_nxt = ntohl(th->seq) + 1;
+	ts->copied_seq = ts->rcv_nxt;
+	ts->rcv_wup = ts->rcv_nxt;
+	ts->snd_una = ack;
+	ts->snd_wnd = (u32)ntohs(th->window) << NTY_WINDOW_SHIFT;
+	ts->snd_wl1 = ntohl(th->seq);
+	ts->snd_wl2 = ack;
+	if (ts->rtt_start_us)
+		nty_rtt_sample(&ts->rtt, div_u64(ktime_get_ns(), NSEC_PER_USEC) -
+				       ts->rtt_start_us);
+	ts->rtt_start_us = 0;
+	ts->backoff = 0;
+	sk_stop_timer(sk, &sk->sk_timer);
+	nty_stream_set_state(sk, TCP_ESTABLISHED);
+	nty_stream_send_ack(sk);
+	nty_stream_consume(sk, skb);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
+	}
+	nty_stream_push(sk);
+}
+
+/**
+ * nty_stream_do_rcv - the protocol work on one segment
+ * @sk: the socket, exclusively ours: softirq with the socket spinlock
+ *	and no owner, or the owner (backlog or prequeue processing)
+ * @skb: the segment, cb holding its addresses; consumed
+ *
+ * Return: 0 (the socket backlog's convention).
+ */
+int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	const struct ntyhdr *th = nty_hdr(skb);
+	struct net *net = sock_net(sk);
+	u8 flags = th->flags;
+	u32 seq;
+
+	switch (sk->sk_state) {
+	case TCP_LISTEN:
+		nty_listen_rcv(sk, skb);
+		return 0;
+	case TCP_SYN_SENT:
+		nty_stream_synsent_rcv(sk, skb);
+		return 0;
+	case TCP_CLOSE:
+		nty_stream_reply_rst(net, skb);
+		nty_drop(net, skb, NTY_DROP_NO_CONNECTION);
+		return 0;
+	}
+
+	seq = ntohl(th->seq);
+	if (flags & NTY_F_RST) {
+		struct nty_stream_sock *ts = nty_ts(sk);
+
+		/* Only a RST inside the window resets (RFC 5961 3.2). */
+		if (!nty_seq_before(seq, ts->rcv_nxt) &&
+		    nty_seq_before(seq, ts->rcv_nxt + max(ts->rcv_wnd, 1U))) {
+			nty_stream_reset(sk);
+			nty_stream_consume(sk, skb);
+		} else {
+			nty_drop(net, skb, NTY_DROP_BAD_SEG);
+		}
+		return 0;
+	}
+	if (flags & NTY_F_SYN) {
+		/* The listener resent its SYN-ACK: our ACK was lost. */
+		nty_stream_send_ack(sk);
+		nty_stream_consume(sk, skb);
+		return 0;
+	}
+	if (!(flags & NTY_F_ACK)) {
+		nty_drop(net, skb, NTY_DROP_BAD_SEG);
+		return 0;
+	}
+	if (!nty_stream_ack(sk, skb))
+		return 0;
+	if (sk->sk_state == TCP_CLOSE) {
+		/* The ACK of our last FIN: nothing more to do. */
+		nty_stream_consume(sk, skb);
+		return 0;
+	}
+
+	if (skb->len || (flags & NTY_F_FIN)) {
+		nty_stream_data(sk, skb);
+	} else {
+		/* A window probe, or any ACK from the past: answer it. */
+		if (nty_seq_before(seq, nty_ts(sk)->rcv_nxt))
+			nty_stream_send_ack(sk);
+		nty_stream_consume(sk, skb);
+	}
+	nty_stream_push(sk);
+	return 0;
+}

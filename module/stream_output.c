@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The send side of stream sockets, as tcp_output.c and tcp_timer.c: the
+ * send queue that keeps every segment until it is acknowledged (claim
+ * C3), the window the receiver advertises (claim C2), control segments,
+ * and the one timer a connection has: retransmission with exponential
+ * backoff, window probes, SYN retries, FIN_WAIT2 and TIME_WAIT.
+ *
+ * A segment on the send queue is a linear skb holding its payload, with
+ * headroom for the headers and its sequence numbers in the cb.  Sending
+ * it sends a clone with the header pushed in front, as TCP does, so the
+ * original stays queued; a copy instead while an earlier clone is still
+ * alive (on a qdisc, or queued at a receiver that shares the buffer).
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <net/sock.h>
+
+#include "nty.h"
+#include "stream_seq.h"
+#include "trace.h"
+
+/* Headroom every NTY segment is built with: link header, NTY header. */
+#define NTY_TX_HEADROOM		(LL_MAX_HEADER + NTY_HLEN)
+#define NTY_MAX_WINDOW		(0xffffU << NTY_WINDOW_SHIFT)
+
+/**
+ * nty_stream_mss - the largest payload a segment on @ifindex may carry
+ * @net: the namespace
+ * @ifindex: the interface
+ *
+ * Return: the MSS, or 0 when the interface is gone or cannot carry NTY.
+ */
+int nty_stream_mss(struct net *net, int ifindex)
+{
+	struct net_device *dev;
+	int mss = 0;
+
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(net, ifindex);
+	if (dev && (dev->type == ARPHRD_ETHER || dev->type == ARPHRD_LOOPBACK))
+		mss = min_t(int, dev->mtu, NTY_MAX_LEN) - NTY_HLEN;
+	rcu_read_unlock();
+	return mss > 0 ? mss : 0;
+}
+
+/**
+ * nty_select_window - the window to advertise now, and remember it
+ * @sk: the connection
+ *
+ * The window is the free receive buffer, in payload bytes (claim C2).
+ * It never moves its right edge left: bytes offered once stay offered,
+ * as RFC 9293 3.8.6 asks; a zero window is counted in ZeroWindowAdv.
+ *
+ * Return: the header's window field (bytes >> NTY_WINDOW_SHIFT).
+ */
+u16 nty_select_window(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	u32 cur = 0, win;
+
+	if (nty_seq_after(ts->rcv_wup + ts->rcv_wnd, ts->rcv_nxt))
+		cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
+	win = nty_window_from_space(free, ts->rcv_ratio, ts->mss ?: 1,
+				    NTY_MAX_WINDOW);
+	if (win < cur)
+		win = ALIGN(cur, 1U << NTY_WINDOW_SHIFT);
+	ts->rcv_wnd = win;
+	ts->rcv_wup = ts->rcv_nxt;
+	if (!win)
+		NTY_INC_STATS(sock_net(sk), ZERO_WINDOW_ADV);
+	return win >> NTY_WINDOW_SHIFT;
+}
+
+static int nty_xmit_frame(struct net *net, struct sk_buff *skb, int ifindex,
+			  const u8 *daddr)
+{
+	struct net_device *dev;
+	int err = -ENETDOWN;
+
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(net, ifindex);
+	if (!dev || !(dev->flags & IFF_UP))
+		goto drop;
+	skb->protocol = nty_ethertype_be;
+	skb->dev = dev;
+	err = -EINVAL;
+	if (dev_hard_header(skb, dev, ntohs(nty_ethertype_be), daddr, NULL,
+			    skb->len) < 0)
+		goto drop;
+	err = dev_queue_xmit(skb);
+	rcu_read_unlock();
+	if (err > 0)
+		err = net_xmit_errno(err);
+	if (err) {
+		NTY_INC_STATS(net, OUT_DROPS);
+		return err;
+	}
+	NTY_INC_STATS(net, OUT_FRAMES);
+	return 0;
+drop:
+	rcu_read_unlock();
+	NTY_INC_STATS(net, OUT_DROPS);
+	kfree_skb(skb);
+	return err;
+}
+
+static void nty_fill_header(struct ntyhdr *nh, u8 flags, __be16 sport,
+			    __be16 dport, unsigned int len, u32 seq, u32 ack,
+			    u16 window)
+{
+	nty_build_header(nh, NTY_TYPE_STREAM, flags, sport, dport, len);
+	nh->seq = htonl(seq);
+	nh->ack_seq = htonl(ack);
+	nh->window = htons(window);
+	nh->check = nty_csum(nh, len);
+}
+
+/**
+ * nty_send_ctl - send a segment without payload
+ * @net: the namespace
+ * @ifindex: the interface
+ * @daddr: the peer's MAC
+ * @sport: our port
+ * @dport: the peer's port
+ * @seq: sequence number
+ * @ack: acknowledgement number (meaningful with NTY_F_ACK)
+ * @flags: NTY_F_*
+ * @window: the header's window field
+ *
+ * Return: 0 or a negative errno; the frame is counted either way.
+ */
+int nty_send_ctl(struct net *net, int ifindex, const u8 *daddr, __be16 sport,
+		 __be16 dport, u32 seq, u32 ack, u8 flags, u16 window)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb(NTY_TX_HEADROOM, GFP_ATOMIC);
+	if (!skb) {
+		NTY_INC_STATS(net, OUT_DROPS);
+		return -ENOBUFS;
+	}
+	skb_reserve(skb, NTY_TX_HEADROOM);
+	nty_fill_header(skb_push(skb, NTY_HLEN), flags, sport, dport, NTY_HLEN,
+			seq, ack, window);
+	skb_reset_network_header(skb);
+	if (flags & NTY_F_RST)
+		NTY_INC_STATS(net, OUT_RSTS);
+	return nty_xmit_frame(net, skb, ifindex, daddr);
+}
+
+/**
+ * nty_stream_send_flags - a control segment on a connection
+ * @sk: the connection
+ * @seq: its sequence number
+ * @flags: NTY_F_*; NTY_F_ACK adds rcv_nxt and the current window
+ */
+void nty_stream_send_flags(struct sock *sk, u32 seq, u8 flags)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct nty_sock *ns = &ts->ns;
+	u16 win = 0;
+
+	if (flags & NTY_F_ACK)
+		win = nty_select_window(sk);
+	nty_send_ctl(sock_net(sk), ns->difindex, ns->daddr, ns->sport,
+		     ns->dport, seq, ts->rcv_nxt, flags, win);
+}
+
+/**
+ * nty_stream_send_ack - acknowledge everything received so far
+ * @sk: the connection
+ */
+void nty_stream_send_ack(struct sock *sk)
+{
+	nty_stream_send_flags(sk, nty_ts(sk)->snd_nxt, NTY_F_ACK);
+}
+
+/**
+ * nty_stream_reply_rst - answer a segment that has no connection
+ * @net: the namespace
+ * @skb: the segment (its cb still holds the addresses); not consumed
+ *
+ * As tcp_v4_send_reset(): never for a RST; with the segment's ack as our
+ * sequence number if it had one, else acknowledging what it occupied.
+ */
+void nty_stream_reply_rst(struct net *net, struct sk_buff *skb)
+{
+	const struct nty_skb_cb *cb = NTY_SKB_CB(skb);
+	const struct ntyhdr *th = nty_hdr(skb);
+	u32 seq = 0, ack = 0;
+	u8 flags = NTY_F_RST;
+
+	if (th->flags & NTY_F_RST)
+		return;
+	if (th->flags & NTY_F_ACK) {
+		seq = ntohl(th->ack_seq);
+	} else {
+		flags |= NTY_F_ACK;
+		ack = ntohl(th->seq) + skb->len +
+		      !!(th->flags & NTY_F_SYN) + !!(th->flags & NTY_F_FIN);
+	}
+	nty_send_ctl(net, cb->ifindex, cb->saddr, cb->dport, cb->sport, seq,
+		     ack, flags, 0);
+}
+
+/**
+ * nty_stream_xmit - send one segment of the send queue, which keeps it
+ * @sk: the connection
+ * @skb: the segment
+ *
+ * Return: 0, or a negative errno when it could not be sent now (the
+ * retransmission timer tries again).
+ */
+int nty_stream_xmit(struct sock *sk, struct sk_buff *skb)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	const struct nty_seg *seg = &NTY_SKB_CB(skb)->seg;
+	struct nty_sock *ns = &ts->ns;
+	struct sk_buff *tx;
+	u8 flags = seg->flags;
+
+	if (skb_cloned(skb))
+		tx = pskb_copy(skb, GFP_ATOMIC);
+	else
+		tx = skb_clone(skb, GFP_ATOMIC);
+	if (!tx) {
+		NTY_INC_STATS(sock_net(sk), OUT_DROPS);
+		return -ENOBUFS;
+	}
+	if (sk->sk_state != TCP_SYN_SENT)
+		flags |= NTY_F_ACK;
+	nty_fill_header(skb_push(tx, NTY_HLEN), flags, ns->sport, ns->dport,
+			tx->len, seg->seq, ts->rcv_nxt,
+			(flags & NTY_F_ACK) ? nty_select_window(sk) : 0);
+	skb_reset_network_header(tx);
+	tx->priority = READ_ONCE(sk->sk_priority);
+	tx->mark = READ_ONCE(sk->sk_mark);
+	return nty_xmit_frame(sock_net(sk), tx, ns->difindex, ns->daddr);
+}
+
+/**
+ * nty_stream_arm_timer - (re)start the connection's timer
+ * @sk: the connection
+ * @delay: jiffies from now
+ */
+void nty_stream_arm_timer(struct sock *sk, unsigned long delay)
+{
+	sk_reset_timer(sk, &sk->sk_timer, jiffies + max(delay, 1UL));
+}
+
+static unsigned long nty_rto_jiffies(struct nty_stream_sock *ts)
+{
+	return usecs_to_jiffies(nty_rto_backoff(ts->rtt.rto_us, ts->backoff));
+}
+
+/**
+ * nty_stream_push - send what the peer's window allows
+ * @sk: the connection
+ *
+ * A segment goes out only whole and only if its payload fits in the
+ * window.  With data waiting, nothing in flight and no room, the timer
+ * sends window probes (claim C2).
+ */
+void nty_stream_push(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct sk_buff *skb;
+	const struct nty_seg *seg;
+	u32 right = ts->snd_una + ts->snd_wnd;
+
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_CLOSE)
+		return;
+	while ((skb = ts->send_head)) {
+		seg = &NTY_SKB_CB(skb)->seg;
+		if (nty_seq_after(seg->seq + skb->len, right))
+			break;
+		if (nty_stream_xmit(sk, skb))
+			break;
+		ts->snd_nxt = seg->end_seq;
+		if (!ts->rtt_start_us) {
+			ts->rtt_seq = seg->end_seq;
+			ts->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
+		}
+		ts->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				NULL : skb->next;
+		if (!timer_pending(&sk->sk_timer))
+			nty_stream_arm_timer(sk, nty_rto_jiffies(ts));
+	}
+	/* Stalled on a closed window with nothing in flight: probe. */
+	if (ts->send_head && ts->snd_una == ts->snd_nxt &&
+	    !timer_pending(&sk->sk_timer))
+		nty_stream_arm_timer(sk, nty_rto_jiffies(ts));
+}
+
+/**
+ * nty_stream_retransmit_head - resend the oldest unacknowledged segment
+ * @sk: the connection
+ */
+void nty_stream_retransmit_head(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	if (!skb || skb == ts->send_head)
+		return;
+	/* Karn: a retransmitted segment's ACK says nothing of the RTT. */
+	ts->rtt_start_us = 0;
+	if (!nty_stream_xmit(sk, skb))
+		NTY_INC_STATS(sock_net(sk), RETRANS_SEGS);
+}
+
+/**
+ * nty_stream_send_fin - queue a FIN behind the data already written
+ * @sk: the connection, owned by the caller in process context
+ */
+void nty_stream_send_fin(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct nty_seg *seg;
+	struct sk_buff *skb;
+
+	if (ts->fin_sent)
+		return;
+	skb = alloc_skb(NTY_TX_HEADROOM, GFP_KERNEL | __GFP_NOFAIL);
+	skb_reserve(skb, NTY_TX_HEADROOM);
+	seg = &NTY_SKB_CB(skb)->seg;
+	seg->seq = ts->write_seq;
+	seg->end_seq = ts->write_seq + 1;
+	seg->flags = NTY_F_FIN;
+	ts->write_seq++;
+	ts->fin_sent = true;
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	sk_wmem_queued_add(sk, skb->truesize);
+	if (!ts->send_head)
+		ts->send_head = skb;
+	nty_stream_push(sk);
+}
+
+/* The RTO fired with data in flight: resend the oldest, back off. */
+static void nty_stream_rto(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct net *net = sock_net(sk);
+	int limit;
+
+	if (sk->sk_state == TCP_SYN_SENT)
+		limit = READ_ONCE(nty_pernet(net)->syn_retries);
+	else
+		limit = 15;	/* tcp_retries2 */
+	if (ts->backoff >= limit) {
+		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+		if (sk->sk_state == TCP_SYN_SENT)
+			NTY_INC_STATS(net, ATTEMPT_FAILS);
+		sk_error_report(sk);
+		nty_stream_done(sk);
+		return;
+	}
+	if (sk->sk_state == TCP_SYN_SENT) {
+		ts->rtt_start_us = 0;
+		nty_stream_send_flags(sk, ts->iss, NTY_F_SYN);
+		NTY_INC_STATS(net, RETRANS_SEGS);
+	} else {
+		nty_stream_retransmit_head(sk);
+		/* Recover the holes after it one per ACK (NewReno). */
+		ts->in_recovery = true;
+		ts->recover = ts->snd_nxt;
+		ts->dupacks = 0;
+	}
+	ts->backoff++;
+	nty_stream_arm_timer(sk, nty_rto_jiffies(ts));
+}
+
+/* Window closed, nothing in flight: ask for the window (claim C2). */
+static void nty_stream_probe(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct sk_buff *skb = ts->send_head;
+
+	if (!nty_seq_after(NTY_SKB_CB(skb)->seg.seq + skb->len,
+			   ts->snd_una + ts->snd_wnd)) {
+		nty_stream_push(sk);
+		return;
+	}
+	/* An old sequence number makes the receiver answer with an ACK. */
+	nty_stream_send_flags(sk, ts->snd_una - 1, NTY_F_ACK);
+	NTY_INC_STATS(sock_net(sk), WINDOW_PROBES);
+	if (ts->backoff < 20)
+		ts->backoff++;
+	nty_stream_arm_timer(sk, nty_rto_jiffies(ts));
+}
+
+/**
+ * nty_stream_timer - the connection's timer (sk->sk_timer)
+ * @t: the timer
+ *
+ * Runs in softirq.  While the user owns the socket it comes back a
+ * little later rather than race with the owner.
+ */
+void nty_stream_timer(struct timer_list *t)
+{
+	struct sock *sk = from_timer(sk, t, sk_timer);
+	struct nty_stream_sock *ts = nty_ts(sk);
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		nty_stream_arm_timer(sk, HZ / 50);
+		goto out;
+	}
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		break;
+	case TCP_LISTEN:
+		nty_listen_timer(sk);
+		break;
+	case TCP_TIME_WAIT:
+		nty_stream_done(sk);
+		break;
+	case TCP_FIN_WAIT2:
+		if (sock_flag(sk, SOCK_DEAD)) {
+			nty_stream_done(sk);
+			break;
+		}
+		fallthrough;
+	default:
+		if (ts->snd_una != ts->snd_nxt)
+			nty_stream_rto(sk);
+		else if (ts->send_head)
+			nty_stream_probe(sk);
+		break;
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/**
+ * nty_stream_write_space - wake writers once an ACK freed enough room
+ * @sk: the connection
+ *
+ * sk_stream_write_space() is not exported; this is it.
+ */
+void nty_stream_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !sk_stream_is_writeable(sk))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+						      EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
