@@ -57,7 +57,12 @@ int nty_stream_mss(struct net *net, int ifindex)
 u16 nty_select_window(struct sock *sk)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
-	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	/*
+	 * Segments waiting on the socket backlog will be charged too: leave
+	 * room for them, or the sender fills the backlog past its bound.
+	 */
+	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc) -
+		   READ_ONCE(sk->sk_backlog.len);
 	u32 cur = 0, win;
 
 	if (nty_seq_after(ts->rcv_wup + ts->rcv_wnd, ts->rcv_nxt))
@@ -162,7 +167,7 @@ void nty_stream_send_flags(struct sock *sk, u32 seq, u8 flags)
 	struct nty_sock *ns = &ts->ns;
 	u16 win = 0;
 
-	if (flags & NTY_F_ACK)
+	if (flags & (NTY_F_ACK | NTY_F_SYN))
 		win = nty_select_window(sk);
 	nty_send_ctl(sock_net(sk), ns->difindex, ns->daddr, ns->sport,
 		     ns->dport, seq, ts->rcv_nxt, flags, win);
@@ -219,6 +224,7 @@ int nty_stream_xmit(struct sock *sk, struct sk_buff *skb)
 	const struct nty_seg *seg = &NTY_SKB_CB(skb)->seg;
 	struct nty_sock *ns = &ts->ns;
 	struct sk_buff *tx;
+	struct ntyhdr *nh;
 	u8 flags = seg->flags;
 
 	if (skb_cloned(skb))
@@ -231,8 +237,9 @@ int nty_stream_xmit(struct sock *sk, struct sk_buff *skb)
 	}
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= NTY_F_ACK;
-	nty_fill_header(skb_push(tx, NTY_HLEN), flags, ns->sport, ns->dport,
-			tx->len, seg->seq, ts->rcv_nxt,
+	nh = skb_push(tx, NTY_HLEN);
+	nty_fill_header(nh, flags, ns->sport, ns->dport, tx->len, seg->seq,
+			ts->rcv_nxt,
 			(flags & NTY_F_ACK) ? nty_select_window(sk) : 0);
 	skb_reset_network_header(tx);
 	tx->priority = READ_ONCE(sk->sk_priority);

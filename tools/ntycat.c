@@ -1,19 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ntycat: netcat for NTY datagram sockets.
+ * ntycat: netcat for NTY sockets.
  *
- *   ntycat [-i IFACE] [-c COUNT] [-q] [-v] [-w SECS] -l PORT
- *   ntycat [-p PORT] [-c COUNT -s SIZE] [-n] IFACE MAC PORT
+ *   ntycat [-t] [-i IFACE] [-c COUNT] [-q] [-v] [-w SECS] -l PORT
+ *   ntycat [-t] [-p PORT] [-c COUNT -s SIZE] IFACE MAC PORT
  *
- * Receive: bind PORT (on IFACE, or every interface) and write each
- * datagram's payload to stdout.  Send: each line of stdin becomes one
- * datagram to MAC:PORT through IFACE; with -c, COUNT test datagrams of
- * SIZE bytes are sent instead, each starting with its 32-bit sequence
- * number, which a receiver given -q checks.
+ * Datagrams (default): receive binds PORT (on IFACE, or every interface)
+ * and writes each datagram's payload to stdout.  Send: each line of stdin
+ * becomes one datagram to MAC:PORT through IFACE; with -c, COUNT test
+ * datagrams of SIZE bytes are sent instead, each starting with its 32-bit
+ * sequence number, which a receiver given -q checks.
+ *
+ * Stream (-t), like nc over TCP: -l accepts one connection; either end
+ * copies stdin to the peer and the peer to stdout until both directions
+ * are closed.  With -c the sender writes COUNT blocks of SIZE test bytes
+ * instead of stdin; with -q either end prints the byte count and an
+ * FNV-1a hash of the bytes instead of the bytes, so two ends can be
+ * compared.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 
 #include "lib/nty_user.h"
@@ -21,15 +29,17 @@
 static void help(void)
 {
 	fprintf(stderr,
-		"usage: ntycat [-i IFACE] [-c COUNT] [-q] [-v] [-w SECS] -l PORT\n"
-		"       ntycat [-p PORT] [-c COUNT] [-s SIZE] IFACE MAC PORT\n"
+		"usage: ntycat [-t] [-i IFACE] [-c COUNT] [-q] [-v] [-w SECS] -l PORT\n"
+		"       ntycat [-t] [-p PORT] [-c COUNT] [-s SIZE] [-q] IFACE MAC PORT\n"
 		"\n"
+		"  -t        stream socket (like nc over TCP); default datagrams\n"
 		"  -l PORT   listen: print datagrams received on PORT\n"
 		"  -i IFACE  listen on IFACE only (default: every interface)\n"
 		"  -p PORT   local port to send from (default: ephemeral)\n"
 		"  -c COUNT  send COUNT test datagrams; with -l, exit after COUNT\n"
 		"  -s SIZE   payload bytes of test datagrams (default 64, >= 4)\n"
-		"  -q        with -l: check test traffic's numbering, print a summary\n"
+		"  -q        with -l: check test traffic's numbering, print a summary;\n"
+		"            stream: print byte count and FNV-1a hash, not the bytes\n"
 		"  -v        with -l: print each sender before its payload\n"
 		"  -w SECS   with -l: give up after SECS without a datagram\n"
 		"MAC ff:ff:ff:ff:ff:ff broadcasts to every NTY host on the link.\n");
@@ -98,6 +108,112 @@ static int do_listen(int fd, long count, int quiet, int verbose, int wait)
 	return bad ? 1 : 0;
 }
 
+/* FNV-1a, 64 bits: enough to tell two byte streams apart in a test. */
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_INIT	0xcbf29ce484222325ULL
+
+/*
+ * Stream: copy stdin (or COUNT test blocks) to the peer and the peer to
+ * stdout, until the peer closes and our side is done.
+ */
+static int do_stream(int fd, long count, long size, int quiet, int wait)
+{
+	static unsigned char buf[65536];
+	uint64_t h_in = FNV_INIT, h_out = FNV_INIT;
+	long long n_in = 0, n_out = 0;
+	int out_open = 1, in_open = 1;
+	long sent_blocks = 0;
+	ssize_t len;
+
+	signal(SIGPIPE, SIG_IGN);
+	while (in_open || (count >= 0 && out_open)) {
+		struct pollfd p[2] = {
+			{ .fd = fd, .events = in_open ? POLLIN : 0 },
+			{ .fd = count == -1 ? 0 : -1, .events = POLLIN },
+		};
+		int r;
+
+		if (count >= 0 && out_open)
+			p[0].events |= POLLOUT;
+		if (!out_open)
+			p[1].fd = -1;
+		r = poll(p, 2, wait > 0 ? wait * 1000 : -1);
+		if (r == 0) {
+			fprintf(stderr, "ntycat: timeout\n");
+			return 1;
+		}
+		if (r < 0) {
+			perror("ntycat: poll");
+			return 1;
+		}
+		if (in_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+			len = read(fd, buf, sizeof(buf));
+			if (len < 0) {
+				perror("ntycat: read");
+				return 1;
+			}
+			if (len == 0) {
+				in_open = 0;
+			} else {
+				n_in += len;
+				if (quiet)
+					h_in = fnv1a(h_in, buf, len);
+				else if (fwrite(buf, 1, len, stdout) != (size_t)len)
+					return 1;
+				fflush(stdout);
+			}
+		}
+		if (out_open && count >= 0 && (p[0].revents & POLLOUT)) {
+			if (sent_blocks < count) {
+				long i;
+
+				for (i = 0; i < size; i++)
+					buf[i] = (unsigned char)((n_out + i) * 7 + 1);
+				len = write(fd, buf, size);
+				if (len < 0) {
+					perror("ntycat: write");
+					return 1;
+				}
+				h_out = fnv1a(h_out, buf, len);
+				n_out += len;
+				if (len == size)
+					sent_blocks++;
+				else
+					memmove(buf, buf + len, size - len);
+			} else {
+				shutdown(fd, SHUT_WR);
+				out_open = 0;
+			}
+		}
+		if (out_open && count < 0 && (p[1].revents & (POLLIN | POLLHUP))) {
+			len = read(0, buf, sizeof(buf));
+			if (len <= 0) {
+				shutdown(fd, SHUT_WR);
+				out_open = 0;
+			} else if (write(fd, buf, len) != len) {
+				perror("ntycat: write");
+				return 1;
+			} else {
+				h_out = fnv1a(h_out, buf, len);
+				n_out += len;
+			}
+		}
+	}
+	if (quiet)
+		printf("received %lld bytes fnv1a %016llx sent %lld bytes fnv1a %016llx\n",
+		       n_in, (unsigned long long)h_in, n_out,
+		       (unsigned long long)h_out);
+	return 0;
+}
+
 static int send_one(int fd, const void *buf, size_t len,
 		    const struct sockaddr_nty *to)
 {
@@ -113,14 +229,17 @@ int main(int argc, char **argv)
 {
 	int fam = nty_user_family(), opt, fd, quiet = 0, verbose = 0, wait = 0;
 	long count = -1, size = 64, i;
-	int lport = -1, sport = 0;
+	int lport = -1, sport = 0, stream = 0;
 	const char *ifname = NULL;
 	struct sockaddr_nty a = { 0 };
 	unsigned char *buf;
 	char line[65536];
 
-	while ((opt = getopt(argc, argv, "l:i:p:c:s:qvw:h")) != -1) {
+	while ((opt = getopt(argc, argv, "tl:i:p:c:s:qvw:h")) != -1) {
 		switch (opt) {
+		case 't':
+			stream = 1;
+			break;
 		case 'l':
 			lport = parse_port(optarg);
 			break;
@@ -150,7 +269,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	fd = socket(fam, SOCK_DGRAM, 0);
+	fd = socket(fam, stream ? SOCK_STREAM : SOCK_DGRAM, 0);
 	if (fd < 0) {
 		perror("ntycat: socket (is nty.ko loaded?)");
 		return 1;
@@ -168,6 +287,22 @@ int main(int argc, char **argv)
 		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 			perror("ntycat: bind");
 			return 1;
+		}
+		if (stream) {
+			int c;
+
+			if (listen(fd, 1) < 0) {
+				perror("ntycat: listen");
+				return 1;
+			}
+			c = accept(fd, NULL, NULL);
+			if (c < 0) {
+				perror("ntycat: accept");
+				return 1;
+			}
+			close(fd);
+			return do_stream(c, count >= 0 ? -2 : -1, size, quiet,
+					 wait);
 		}
 		return do_listen(fd, count, quiet, verbose, wait);
 	}
@@ -190,6 +325,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	a.snty_port = htons(parse_port(argv[optind + 2]));
+	if (stream) {
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+			perror("ntycat: connect");
+			return 1;
+		}
+		return do_stream(fd, count, size, quiet, wait);
+	}
 
 	if (count >= 0) {
 		buf = calloc(1, size);
