@@ -20,7 +20,8 @@ KDIR ?= $(if $(wildcard $(RUNNING_KDIR)/Makefile),$(RUNNING_KDIR),$(shell $(TOP)
 CFLAGS_TOOLS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include/uapi -I$(TOP)/tools
 # The harness is built as the kernel's selftests build it: -Wall.
 CFLAGS_SELFTESTS := -O2 -g -Wall -Werror -I$(TOP)/include/uapi -I$(TOP)/tools
-SELFTESTS := tools/selftests/nty_socket tools/selftests/nty_dgram
+SELFTESTS := tools/selftests/nty_socket tools/selftests/nty_dgram \
+	tools/selftests/nty_stream
 
 .PHONY: all modules clean demo check shell compat style sparse tools setup
 
@@ -37,7 +38,8 @@ tools: tools/ntycat $(SELFTESTS)
 tools/ntycat: tools/ntycat.c tools/lib/nty_user.h include/uapi/linux/nty.h
 	$(CC) $(CFLAGS_TOOLS) -o $@ $<
 
-tools/selftests/%: tools/selftests/%.c tools/lib/nty_user.h include/uapi/linux/nty.h
+tools/selftests/%: tools/selftests/%.c tools/selftests/nty_test.h tools/lib/nty_user.h \
+		include/uapi/linux/nty.h
 	$(CC) $(CFLAGS_SELFTESTS) \
 		-I$(shell $(TOP)/scripts/ksrc)/tools/testing/selftests \
 		-o $@ $< -lpthread

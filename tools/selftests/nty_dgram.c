@@ -28,87 +28,13 @@
 
 #include "../../tools/lib/nty_user.h"
 #include "kselftest_harness.h"
+#include "nty_test.h"
 
 #define NS_A "nty-a"
 #define NS_B "nty-b"
 #define MTU_PAYLOAD (1500 - NTY_HLEN)
 /* One 1000-byte frame every 200 ms, the rest held in the qdisc. */
 #define SLOW_TBF "tc -n nty-a qdisc add dev va root tbf rate 40kbit burst 1100 latency 5s"
-
-static void enter_ns(const char *name)
-{
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "setns %s: %s\n", name, strerror(errno));
-		exit(1);
-	}
-	close(fd);
-}
-
-/* The tunables that are global live in the initial namespace (PID 1's). */
-static void enter_init_ns(void)
-{
-	int fd = open("/proc/1/ns/net", O_RDONLY);
-
-	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "setns init: %s\n", strerror(errno));
-		exit(1);
-	}
-	close(fd);
-}
-
-static long long snmp_in(const char *ns, const char *name)
-{
-	enter_ns(ns);
-	return nty_snmp(name);
-}
-
-static void write_file(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fputs(val, f) < 0 || fclose(f)) {
-		fprintf(stderr, "write %s: %s\n", path, strerror(errno));
-		exit(1);
-	}
-}
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static void sleep_ms(int ms)
-{
-	usleep(ms * 1000);
-}
-
-/* Wait until a counter of @ns reaches @target; the path runs in softirq. */
-static long long wait_snmp(const char *ns, const char *name, long long target)
-{
-	long long v = 0;
-	int i;
-
-	for (i = 0; i < 300; i++) {
-		v = snmp_in(ns, name);
-		if (v >= target)
-			break;
-		sleep_ms(10);
-	}
-	return v;
-}
 
 /*
  * Wait (up to 5 s) until @n frames have been split between two counters
@@ -173,37 +99,6 @@ static long softnet_cpu(int cpu, const char *col)
 			val += v[idx];
 		else if (n > idx && v[0] == cpu)
 			val = v[idx];
-	}
-	fclose(f);
-	return val;
-}
-
-/* A column of this namespace's /proc/net/nty/sockets row for @lport. */
-static long socket_column(int lport, const char *col)
-{
-	char head[512], line[512], *tok, *save;
-	int idx = -1, i, port_idx = -1;
-	long val = -1;
-	FILE *f = fopen("/proc/net/nty/sockets", "r");
-
-	if (!f || !fgets(head, sizeof(head), f))
-		return -1;
-	for (i = 0, tok = strtok_r(head, "\n ", &save); tok;
-	     tok = strtok_r(NULL, "\n ", &save), i++) {
-		if (!strcmp(tok, col))
-			idx = i;
-		if (!strcmp(tok, "lport"))
-			port_idx = i;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *cols[32];
-		int n = 0;
-
-		for (tok = strtok_r(line, "\n ", &save); tok && n < 32;
-		     tok = strtok_r(NULL, "\n ", &save))
-			cols[n++] = tok;
-		if (idx < n && port_idx < n && atoi(cols[port_idx]) == lport)
-			val = atol(cols[idx]);
 	}
 	fclose(f);
 	return val;
@@ -330,15 +225,6 @@ static pid_t send_later(struct topo *t, int port, int ms)
 	return pid;
 }
 
-static int reap(pid_t pid)
-{
-	int st;
-
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 TEST_F(dgram, roundtrip_sizes)
 {
 	size_t sizes[] = { 0, 1, 1000, MTU_PAYLOAD };
@@ -428,45 +314,8 @@ TEST_F(dgram, ten_thousand_in_order)
 /* Raw frames from AF_PACKET in nty-a: every malformed class. */
 static int inject(struct topo *t, const void *nty, size_t len)
 {
-	unsigned char frame[1600];
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_ifindex = t->va_ifindex,
-		.sll_halen = 6,
-	};
-	int ethertype = read_long("/sys/module/nty/parameters/ethertype");
-	struct ether_header *eh = (struct ether_header *)frame;
-	int fd, ret;
-
 	enter_ns(NS_A);
-	fd = socket(AF_PACKET, SOCK_RAW, 0);
-	if (fd < 0)
-		return -1;
-	memcpy(eh->ether_dhost, t->vb_mac, 6);
-	memcpy(eh->ether_shost, t->va_mac, 6);
-	eh->ether_type = htons(ethertype);
-	memcpy(frame + sizeof(*eh), nty, len);
-	memcpy(sll.sll_addr, t->vb_mac, 6);
-	ret = sendto(fd, frame, sizeof(*eh) + len, 0, (struct sockaddr *)&sll,
-		     sizeof(sll));
-	close(fd);
-	return ret < 0 ? -1 : 0;
-}
-
-/* Internet checksum, as the module computes it. */
-static uint16_t csum(const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (p[i] << 8) | p[i + 1];
-	if (len & 1)
-		sum += p[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
+	return inject_raw(t->va_ifindex, t->va_mac, t->vb_mac, nty, len);
 }
 
 static size_t good_frame(unsigned char *buf, int dport, size_t payload)
@@ -713,14 +562,6 @@ TEST_F(dgram, hold_lock_bad_values)
 	EXPECT_EQ(-1, setsockopt(fd, SOL_NTY, 999, &v, sizeof(v)));
 	EXPECT_EQ(ENOPROTOOPT, errno);
 	close(fd);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 TEST_F(dgram, blocking_recv_wakes)

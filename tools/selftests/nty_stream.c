@@ -1,0 +1,1054 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stream sockets end to end, across two namespaces joined by veth
+ * (tools/selftests/topo.sh): connections and the listener's two queues,
+ * reliable ordered bytes through loss, reordering and duplication, the
+ * send queue, flow control, the three socket queues, closing, and epoll's
+ * five moments.  Clients live in nty-a, listeners in nty-b.
+ *
+ * Every test asserts the behaviour and the counters that prove it.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <linux/sockios.h>
+
+#include "kselftest_harness.h"
+#include "nty_test.h"
+
+#define NS_A "nty-a"
+#define NS_B "nty-b"
+#define SYSCTL "/proc/sys/net/nty/"
+#define BULK (64 << 20)
+
+static struct topo {
+	int fam;
+	int va_ifindex, vb_ifindex;
+	unsigned char va_mac[6], vb_mac[6];
+} topo;
+
+FIXTURE(stream) {
+	struct topo *t;
+};
+
+static void pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+FIXTURE_SETUP(stream)
+{
+	/* Senders on one CPU: no reordering between the per-CPU backlogs. */
+	pin_cpu(0);
+	self->t = &topo;
+	topo.fam = nty_user_family();
+	enter_ns(NS_A);
+	ASSERT_EQ(0, nty_ifinfo("va", &topo.va_ifindex, topo.va_mac));
+	enter_ns(NS_B);
+	ASSERT_EQ(0, nty_ifinfo("vb", &topo.vb_ifindex, topo.vb_mac));
+}
+
+FIXTURE_TEARDOWN(stream)
+{
+}
+
+static void sysctl_in(const char *ns, const char *name, const char *val)
+{
+	char path[128];
+
+	enter_ns(ns);
+	snprintf(path, sizeof(path), SYSCTL "%s", name);
+	write_file(path, val);
+}
+
+static void sh(const char *cmd)
+{
+	if (system(cmd))
+		fprintf(stderr, "'%s' failed\n", cmd);
+}
+
+static int listener(int port, int backlog)
+{
+	struct sockaddr_nty a = {
+		.snty_family = topo.fam,
+		.snty_port = htons(port),
+	};
+	int fd;
+
+	enter_ns(NS_B);
+	fd = socket(topo.fam, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(fd, backlog)) {
+		fprintf(stderr, "listener %d: %s\n", port, strerror(errno));
+		return -1;
+	}
+	return fd;
+}
+
+static struct sockaddr_nty addr_b(int port)
+{
+	struct sockaddr_nty a = {
+		.snty_family = topo.fam,
+		.snty_port = htons(port),
+		.snty_ifindex = topo.va_ifindex,
+	};
+
+	memcpy(a.snty_addr, topo.vb_mac, 6);
+	return a;
+}
+
+/* A client in nty-a connecting to nty-b:@port; -1 and errno on failure. */
+static int client(int port, int nonblock)
+{
+	struct sockaddr_nty a = addr_b(port);
+	int fd, err;
+
+	enter_ns(NS_A);
+	fd = socket(topo.fam, SOCK_STREAM | (nonblock ? SOCK_NONBLOCK : 0), 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) &&
+	    !(nonblock && errno == EINPROGRESS)) {
+		err = errno;
+		close(fd);
+		errno = err;
+		return -1;
+	}
+	return fd;
+}
+
+static int accept_within(int lfd, int ms)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) != 1)
+		return -1;
+	return accept(lfd, NULL, NULL);
+}
+
+/* A connected pair: *c in nty-a, *s in nty-b. */
+static int pair(int port, int *c, int *s)
+{
+	int lfd = listener(port, 8);
+
+	if (lfd < 0)
+		return -1;
+	*c = client(port, 0);
+	*s = *c < 0 ? -1 : accept_within(lfd, 5000);
+	close(lfd);
+	return *c < 0 || *s < 0 ? -1 : 0;
+}
+
+static int set_timeo(int fd, int opt, int ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = ms % 1000 * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
+}
+
+/* Read exactly @len bytes (5 s budget). */
+static ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	set_timeo(fd, SO_RCVTIMEO, 5000);
+	while (got < len) {
+		n = recv(fd, (char *)buf + got, len - got, 0);
+		if (n <= 0)
+			return got ? (ssize_t)got : n;
+		got += n;
+	}
+	return got;
+}
+
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+#define FNV_INIT 0xcbf29ce484222325ULL
+
+static void pattern(unsigned char *buf, size_t len, uint64_t off)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (unsigned char)((off + i) * 131 + ((off + i) >> 12));
+}
+
+/* Rows of /proc/net/nty/sockets with remote port @rport in @state. */
+static int count_rows(int rport, const char *state)
+{
+	char line[512], st[32];
+	unsigned int lport, rp;
+	int n = 0;
+	FILE *f = fopen("/proc/net/nty/sockets", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %31s %u %*s %u", st, &lport, &rp) == 3 &&
+		    (int)rp == rport && !strcmp(st, state))
+			n++;
+	fclose(f);
+	return n;
+}
+
+TEST_F(stream, handshake_echo_and_states)
+{
+	long long act0, pas0;
+	struct sockaddr_nty peer;
+	socklen_t alen = sizeof(peer);
+	char buf[64];
+	int c, s;
+
+	act0 = snmp_in(NS_A, "ActiveOpens");
+	pas0 = snmp_in(NS_B, "PassiveOpens");
+	ASSERT_EQ(0, pair(7100, &c, &s));
+	EXPECT_EQ(1, snmp_in(NS_A, "ActiveOpens") - act0);
+	EXPECT_EQ(1, snmp_in(NS_B, "PassiveOpens") - pas0);
+
+	ASSERT_EQ(0, getpeername(s, (struct sockaddr *)&peer, &alen));
+	EXPECT_EQ(0, memcmp(peer.snty_addr, self->t->va_mac, 6));
+	EXPECT_EQ(self->t->vb_ifindex, peer.snty_ifindex);
+
+	ASSERT_EQ(5, send(c, "hello", 5, 0));
+	ASSERT_EQ(5, read_full(s, buf, 5));
+	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	ASSERT_EQ(3, send(s, "bye", 3, 0));
+	ASSERT_EQ(3, read_full(c, buf, 3));
+	EXPECT_EQ(0, memcmp(buf, "bye", 3));
+
+	enter_ns(NS_B);
+	EXPECT_EQ(0, socket_column_in(7100, "ESTAB", "rx_queue"));
+	/* Active close: FIN_WAIT2 then TIME_WAIT on the client's side. */
+	close(c);
+	sleep_ms(200);
+	enter_ns(NS_B);
+	EXPECT_EQ(7100, socket_column_in(7100, "CLOSE_WAIT", "lport"));
+	close(s);
+	sleep_ms(300);
+	enter_ns(NS_A);
+	EXPECT_EQ(1, count_rows(7100, "TIME_WAIT"));
+	sleep_ms(1500);
+	EXPECT_EQ(0, count_rows(7100, "TIME_WAIT"));
+	enter_ns(NS_B);
+	EXPECT_EQ(-1, socket_column(7100, "rx_queue"));
+}
+
+TEST_F(stream, listen_backlog_clamped_to_somaxconn)
+{
+	long somaxconn;
+	int lfd;
+
+	enter_ns(NS_B);
+	somaxconn = read_long(SYSCTL "somaxconn");
+	ASSERT_GT(somaxconn, 0);
+	lfd = listener(7101, 100000);
+	ASSERT_GE(lfd, 0);
+	/* As /proc/net/tcp: a listener's tx_queue is its accept queue bound. */
+	EXPECT_EQ(somaxconn, socket_column_in(7101, "LISTEN", "tx_queue"));
+	ASSERT_EQ(0, listen(lfd, 3));
+	EXPECT_EQ(3, socket_column_in(7101, "LISTEN", "tx_queue"));
+	close(lfd);
+}
+
+TEST_F(stream, accept_queue_overflows_past_backlog)
+{
+	int lfd, c[5], s, i, n = 0;
+	long long ovf0, drops0;
+
+	lfd = listener(7102, 4);
+	ASSERT_GE(lfd, 0);
+	ovf0 = nty_snmp("ListenOverflows");
+	drops0 = nty_snmp("ListenDrops");
+	for (i = 0; i < 5; i++) {
+		c[i] = client(7102, 1);
+		ASSERT_GE(c[i], 0);
+		sleep_ms(100);
+	}
+	EXPECT_GE(wait_snmp(NS_B, "ListenOverflows", ovf0 + 1) - ovf0, 1);
+	EXPECT_GE(nty_snmp("ListenDrops") - drops0, 1);
+	EXPECT_EQ(4, socket_column_in(7102, "LISTEN", "rx_queue"));
+
+	/* Four wait for accept(); the fifth is refused for now. */
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	for (i = 0; i < 4; i++) {
+		s = accept(lfd, NULL, NULL);
+		EXPECT_GE(s, 0);
+		n += s >= 0;
+		close(s);
+	}
+	EXPECT_EQ(4, n);
+	EXPECT_EQ(-1, accept(lfd, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+	/* With room again, the fifth gets in on its SYN retry. */
+	s = accept_within(lfd, 5000);
+	EXPECT_GE(s, 0);
+	close(s);
+	for (i = 0; i < 5; i++)
+		close(c[i]);
+	close(lfd);
+}
+
+/* A SYN from a made-up peer port, as a flooder sends it. */
+static int raw_syn(int sport, int dport, uint32_t seq)
+{
+	unsigned char buf[NTY_HLEN] = { 0 };
+	struct ntyhdr *nh = (struct ntyhdr *)buf;
+
+	nh->version = NTY_VERSION;
+	nh->type = NTY_TYPE_STREAM;
+	nh->flags = NTY_F_SYN;
+	nh->source = htons(sport);
+	nh->dest = htons(dport);
+	nh->len = htons(NTY_HLEN);
+	nh->seq = htonl(seq);
+	nh->window = htons(1000);
+	nh->check = csum(buf, NTY_HLEN);
+	enter_ns(NS_A);
+	return inject_raw(topo.va_ifindex, topo.va_mac, topo.vb_mac, buf,
+			  NTY_HLEN);
+}
+
+TEST_F_TIMEOUT(stream, syn_flood_fills_syn_queue_only, 60)
+{
+	unsigned char out[4096], in[4096];
+	long long syn0, v;
+	int lfd, c, s, c2, s2, i;
+
+	sysctl_in(NS_B, "max_syn_backlog", "16");
+	sysctl_in(NS_B, "synack_retries", "0");
+	lfd = listener(7103, 64);
+	ASSERT_GE(lfd, 0);
+	c = client(7103, 0);
+	ASSERT_GE(c, 0);
+	s = accept_within(lfd, 5000);
+	ASSERT_GE(s, 0);
+	syn0 = snmp_in(NS_B, "SynQueueDrops");
+
+	for (i = 0; i < 64; i++)
+		ASSERT_EQ(0, raw_syn(20000 + i, 7103, i * 1000));
+	v = wait_snmp(NS_B, "SynQueueDrops", syn0 + 48);
+	EXPECT_EQ(48, v - syn0);
+
+	/* The established connection does not notice. */
+	for (i = 0; i < 20; i++) {
+		pattern(out, sizeof(out), i);
+		ASSERT_EQ((ssize_t)sizeof(out), send(c, out, sizeof(out), 0));
+		ASSERT_EQ((ssize_t)sizeof(in), read_full(s, in, sizeof(in)));
+		ASSERT_EQ(0, memcmp(out, in, sizeof(in)));
+	}
+
+	/* The half-open entries expire; then a new connection gets in. */
+	c2 = client(7103, 0);
+	EXPECT_GE(c2, 0);
+	s2 = accept_within(lfd, 8000);
+	EXPECT_GE(s2, 0);
+	close(c2);
+	close(s2);
+	close(c);
+	close(s);
+	close(lfd);
+	sysctl_in(NS_B, "max_syn_backlog", "256");
+	sysctl_in(NS_B, "synack_retries", "5");
+}
+
+TEST_F(stream, connect_refused_without_listener)
+{
+	long long fail0, rst0;
+	int fd;
+
+	fail0 = snmp_in(NS_A, "AttemptFails");
+	rst0 = snmp_in(NS_B, "OutRsts");
+	fd = client(7104, 0);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(ECONNREFUSED, errno);
+	EXPECT_EQ(1, snmp_in(NS_A, "AttemptFails") - fail0);
+	EXPECT_EQ(1, snmp_in(NS_B, "OutRsts") - rst0);
+}
+
+TEST_F_TIMEOUT(stream, connect_times_out_with_syn_retries, 30)
+{
+	struct sockaddr_nty a = addr_b(7105);
+	long long retr0;
+	double t0;
+	int fd;
+
+	sysctl_in(NS_A, "syn_retries", "1");
+	retr0 = nty_snmp("RetransSegs");
+	fd = socket(topo.fam, SOCK_STREAM, 0);
+	ASSERT_GE(fd, 0);
+	memcpy(a.snty_addr, "\x02\x00\x00\x00\x00\xee", 6);	/* nobody */
+	t0 = now_ms();
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	/* One retry after 1 s, given up 2 s later (backoff). */
+	EXPECT_GE(now_ms() - t0, 2500);
+	EXPECT_EQ(1, snmp_in(NS_A, "RetransSegs") - retr0);
+	close(fd);
+	sysctl_in(NS_A, "syn_retries", "6");
+}
+
+TEST_F(stream, nonblocking_connect_and_accept)
+{
+	struct epoll_event ev = { .events = EPOLLOUT }, out;
+	int lfd, c, s, ep, err = -1;
+	socklen_t len = sizeof(err);
+
+	lfd = listener(7106, 4);
+	ASSERT_GE(lfd, 0);
+	fcntl(lfd, F_SETFL, O_NONBLOCK);
+	EXPECT_EQ(-1, accept(lfd, NULL, NULL));
+	EXPECT_EQ(EAGAIN, errno);
+
+	c = client(7106, 1);
+	ASSERT_GE(c, 0);
+	EXPECT_EQ(EINPROGRESS, errno);
+	ep = epoll_create1(0);
+	ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev));
+	ASSERT_EQ(1, epoll_wait(ep, &out, 1, 5000));
+	EXPECT_TRUE(out.events & EPOLLOUT);
+	EXPECT_EQ(0, getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len));
+	EXPECT_EQ(0, err);
+	s = accept_within(lfd, 5000);
+	EXPECT_GE(s, 0);
+	close(ep);
+	close(c);
+	close(s);
+	close(lfd);
+}
+
+/* The sending half of a bulk transfer, in its own process in nty-a. */
+static void bulk_send(int port, size_t total, int hash_fd)
+{
+	static unsigned char buf[65536];
+	uint64_t h = FNV_INIT;
+	size_t off = 0, n;
+	int fd;
+
+	pin_cpu(0);
+	fd = client(port, 0);
+	if (fd < 0)
+		_exit(1);
+	while (off < total) {
+		n = total - off < sizeof(buf) ? total - off : sizeof(buf);
+		pattern(buf, n, off);
+		if (send(fd, buf, n, 0) != (ssize_t)n)
+			_exit(2);
+		h = fnv1a(h, buf, n);
+		off += n;
+	}
+	if (write(hash_fd, &h, sizeof(h)) != sizeof(h))
+		_exit(3);
+	close(fd);
+	_exit(0);
+}
+
+/* 64 MiB from nty-a to nty-b; returns 0 when both ends hashed the same. */
+static int bulk(struct __test_metadata *_metadata, int port)
+{
+	static unsigned char buf[65536];
+	uint64_t h = FNV_INIT, hs = 0;
+	size_t got = 0;
+	int lfd, s, p[2];
+	ssize_t n;
+	pid_t pid;
+
+	lfd = listener(port, 4);
+	if (lfd < 0 || pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		bulk_send(port, BULK, p[1]);
+	pin_cpu(1);
+	s = accept_within(lfd, 10000);
+	close(lfd);
+	if (s < 0)
+		return -1;
+	set_timeo(s, SO_RCVTIMEO, 60000);
+	while ((n = recv(s, buf, sizeof(buf), 0)) > 0) {
+		h = fnv1a(h, buf, n);
+		got += n;
+	}
+	close(s);
+	pin_cpu(0);
+	EXPECT_EQ(0, reap(pid));
+	EXPECT_EQ((ssize_t)sizeof(hs), read(p[0], &hs, sizeof(hs)));
+	close(p[0]);
+	close(p[1]);
+	EXPECT_EQ((size_t)BULK, got);
+	EXPECT_EQ(hs, h);
+	return got == BULK && hs == h ? 0 : -1;
+}
+
+TEST_F_TIMEOUT(stream, bulk_64mib_clean_path_no_retransmission, 600)
+{
+	long long retr0 = snmp_in(NS_A, "RetransSegs");
+
+	ASSERT_EQ(0, bulk(_metadata, 7107));
+	EXPECT_EQ(0, snmp_in(NS_A, "RetransSegs") - retr0);
+}
+
+TEST_F_TIMEOUT(stream, bulk_64mib_through_loss_reorder_duplication, 900)
+{
+	long long retr0, ofo0, dup0;
+
+	retr0 = snmp_in(NS_A, "RetransSegs");
+	ofo0 = snmp_in(NS_B, "OfoQueued");
+	dup0 = snmp_in(NS_B, "DupSegs");
+	sh("tc -n nty-a qdisc add dev va root netem delay 1ms loss 5% reorder 25% 50% duplicate 5%");
+	EXPECT_EQ(0, bulk(_metadata, 7108));
+	sh("tc -n nty-a qdisc del dev va root");
+	EXPECT_GT(snmp_in(NS_A, "RetransSegs") - retr0, 0);
+	EXPECT_GT(snmp_in(NS_B, "OfoQueued") - ofo0, 0);
+	EXPECT_GT(snmp_in(NS_B, "DupSegs") - dup0, 0);
+}
+
+TEST_F_TIMEOUT(stream, zero_window_probes_then_resume, 60)
+{
+	static unsigned char out[1 << 20], in[1 << 20];
+	long long zw0, probes0;
+	size_t sent = 0;
+	int c, s, rcvbuf = 8192;
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, pair(7109, &c, &s));
+	ASSERT_EQ(0, setsockopt(s, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				sizeof(rcvbuf)));
+	zw0 = snmp_in(NS_B, "ZeroWindowAdv");
+	probes0 = snmp_in(NS_A, "WindowProbes");
+	pattern(out, sizeof(out), 0);
+
+	/* The reader does not read: the sender fills the window, then waits. */
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	while ((n = send(c, out + sent, sizeof(out) - sent, 0)) > 0)
+		sent += n;
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_GT(sent, 0);
+	sleep_ms(2000);
+	EXPECT_GT(snmp_in(NS_B, "ZeroWindowAdv") - zw0, 0);
+	/* Probes at RTO, 2 RTO, 4 RTO...: at least two in two seconds. */
+	EXPECT_GE(snmp_in(NS_A, "WindowProbes") - probes0, 2);
+
+	/* The reader resumes: every byte arrives, in order. */
+	fcntl(c, F_SETFL, 0);
+	pid = fork();
+	if (pid == 0) {
+		while (sent < sizeof(out)) {
+			n = send(c, out + sent, sizeof(out) - sent, 0);
+			if (n <= 0)
+				_exit(1);
+			sent += n;
+		}
+		_exit(0);
+	}
+	EXPECT_EQ((ssize_t)sizeof(in), read_full(s, in, sizeof(in)));
+	EXPECT_EQ(0, memcmp(out, in, sizeof(in)));
+	EXPECT_EQ(0, reap(pid));
+	close(c);
+	close(s);
+}
+
+TEST_F(stream, send_queue_keeps_data_until_acked)
+{
+	static unsigned char out[50000], in[50000];
+	int c, s, outq = -1;
+
+	ASSERT_EQ(0, pair(7110, &c, &s));
+	/* Hold the receiver's ACKs back for 600 ms. */
+	sh("tc -n nty-b qdisc add dev vb root netem delay 600ms");
+	pattern(out, sizeof(out), 0);
+	ASSERT_EQ((ssize_t)sizeof(out), send(c, out, sizeof(out), 0));
+	sleep_ms(100);
+	enter_ns(NS_A);
+	EXPECT_EQ((long)sizeof(out), socket_column_in(7110, "ESTAB", "tx_queue"));
+	EXPECT_EQ(0, ioctl(c, SIOCOUTQ, &outq));
+	EXPECT_EQ((int)sizeof(out), outq);
+	/* The data is at the receiver already; only the ACKs are late. */
+	EXPECT_EQ((ssize_t)sizeof(in), read_full(s, in, sizeof(in)));
+	EXPECT_EQ(0, memcmp(out, in, sizeof(in)));
+	sleep_ms(1200);
+	EXPECT_EQ(0, socket_column_in(7110, "ESTAB", "tx_queue"));
+	EXPECT_EQ(0, ioctl(c, SIOCOUTQ, &outq));
+	EXPECT_EQ(0, outq);
+	sh("tc -n nty-b qdisc del dev vb root");
+	close(c);
+	close(s);
+}
+
+struct reader {
+	int fd, n, size;
+	unsigned char buf[64];
+	int ok;
+};
+
+/* Blocking reads of @n messages of @size bytes, each "message i". */
+static void *read_msgs(void *p)
+{
+	struct reader *r = p;
+	int i;
+
+	pin_cpu(1);
+	r->ok = 0;
+	for (i = 0; i < r->n; i++) {
+		if (read_full(r->fd, r->buf, r->size) != r->size ||
+		    r->buf[0] != (unsigned char)i)
+			return NULL;
+	}
+	r->ok = 1;
+	return NULL;
+}
+
+/* @n messages with gaps, so that the reader sleeps before each. */
+static int send_msgs(int fd, int n, int size, int gap_ms)
+{
+	unsigned char buf[64] = { 0 };
+	int i;
+
+	for (i = 0; i < n; i++) {
+		buf[0] = i;
+		if (send(fd, buf, size, 0) != size)
+			return -1;
+		sleep_ms(gap_ms);
+	}
+	return 0;
+}
+
+TEST_F(stream, prequeue_used_only_when_enabled)
+{
+	long long q0, p0, q1, p1;
+	struct reader r = { .n = 20, .size = 32 };
+	pthread_t th;
+	int c;
+
+	ASSERT_EQ(0, pair(7111, &c, &r.fd));
+	sysctl_in(NS_B, "prequeue", "1");
+	q0 = nty_snmp("PrequeueQueued");
+	p0 = nty_snmp("PrequeueProcessed");
+	ASSERT_EQ(0, pthread_create(&th, NULL, read_msgs, &r));
+	sleep_ms(100);
+	ASSERT_EQ(0, send_msgs(c, r.n, r.size, 30));
+	pthread_join(th, NULL);
+	EXPECT_TRUE(r.ok);
+	enter_ns(NS_B);
+	q1 = nty_snmp("PrequeueQueued") - q0;
+	p1 = nty_snmp("PrequeueProcessed") - p0;
+	/* A blocked reader gets most segments through the prequeue ... */
+	EXPECT_GE(q1, r.n / 2);
+	/* ... and processes each of them itself. */
+	EXPECT_EQ(q1, p1);
+
+	sysctl_in(NS_B, "prequeue", "0");
+	q0 = nty_snmp("PrequeueQueued");
+	p0 = nty_snmp("PrequeueProcessed");
+	ASSERT_EQ(0, pthread_create(&th, NULL, read_msgs, &r));
+	sleep_ms(100);
+	ASSERT_EQ(0, send_msgs(c, r.n, r.size, 30));
+	pthread_join(th, NULL);
+	EXPECT_TRUE(r.ok);
+	enter_ns(NS_B);
+	EXPECT_EQ(0, nty_snmp("PrequeueQueued") - q0);
+	EXPECT_EQ(0, nty_snmp("PrequeueProcessed") - p0);
+	close(c);
+	close(r.fd);
+}
+
+struct hold_arg {
+	int fd, ms, ret;
+};
+
+static void *hold_lock(void *p)
+{
+	struct hold_arg *h = p;
+
+	h->ret = setsockopt(h->fd, SOL_NTY, NTY_HOLD_LOCK, &h->ms,
+			    sizeof(h->ms));
+	return NULL;
+}
+
+TEST_F(stream, backlog_while_user_holds_lock)
+{
+	struct hold_arg h = { .ms = 1000 };
+	unsigned char buf[64];
+	long long q0;
+	pthread_t th;
+	int c, i;
+
+	ASSERT_EQ(0, pair(7112, &c, &h.fd));
+	q0 = snmp_in(NS_B, "SockBacklogQueued");
+	ASSERT_EQ(0, pthread_create(&th, NULL, hold_lock, &h));
+	sleep_ms(200);
+	ASSERT_EQ(0, send_msgs(c, 5, 16, 0));
+	sleep_ms(300);
+	/* Held: the segments wait in the socket backlog, unacknowledged. */
+	enter_ns(NS_B);
+	EXPECT_EQ(5, nty_snmp("SockBacklogQueued") - q0);
+	EXPECT_EQ(5, socket_column_in(7112, "ESTAB", "backlog"));
+	enter_ns(NS_A);
+	EXPECT_EQ(80, socket_column_in(7112, "ESTAB", "tx_queue"));
+	pthread_join(th, NULL);
+	EXPECT_EQ(0, h.ret);
+	/* release_sock() processed them: in order, and acknowledged. */
+	enter_ns(NS_B);
+	EXPECT_EQ(0, socket_column_in(7112, "ESTAB", "backlog"));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(16, read_full(h.fd, buf, 16));
+		EXPECT_EQ(i, buf[0]);
+	}
+	sleep_ms(100);
+	enter_ns(NS_A);
+	EXPECT_EQ(0, socket_column_in(7112, "ESTAB", "tx_queue"));
+	close(c);
+	close(h.fd);
+}
+
+/* epoll's five moments (claim C10), one test each. */
+static int wait_event(int fd, uint32_t events, int ms)
+{
+	struct epoll_event ev = { .events = events | EPOLLET }, out = { 0 };
+	int ep = epoll_create1(0), n;
+
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	n = epoll_wait(ep, &out, 1, ms);
+	close(ep);
+	return n == 1 ? (int)out.events : 0;
+}
+
+struct ep_wait {
+	int fd;
+	uint32_t events;
+	int got;
+};
+
+static void *ep_waiter(void *p)
+{
+	struct ep_wait *w = p;
+
+	w->got = wait_event(w->fd, w->events, 5000);
+	return NULL;
+}
+
+/* Start an edge-triggered wait, do @what, see whether it fired. */
+#define EXPECT_MOMENT(_fd, _events, what) ({			\
+	struct ep_wait __w = { .fd = (_fd), .events = (_events) };	\
+	pthread_t __th;							\
+	pthread_create(&__th, NULL, ep_waiter, &__w);			\
+	sleep_ms(200);							\
+	what;								\
+	pthread_join(__th, NULL);					\
+	__w.got;							\
+})
+
+TEST_F(stream, epoll_listener_readable_on_accept_queue)
+{
+	int lfd = listener(7113, 4), c = -1, got;
+
+	ASSERT_GE(lfd, 0);
+	EXPECT_EQ(0, wait_event(lfd, EPOLLIN, 0));
+	got = EXPECT_MOMENT(lfd, EPOLLIN, c = client(7113, 0));
+	EXPECT_TRUE(got & EPOLLIN);
+	close(c);
+	close(lfd);
+}
+
+TEST_F(stream, epoll_readable_on_data)
+{
+	int c, s, got;
+
+	ASSERT_EQ(0, pair(7114, &c, &s));
+	got = EXPECT_MOMENT(s, EPOLLIN, send(c, "x", 1, 0));
+	EXPECT_TRUE(got & EPOLLIN);
+	EXPECT_FALSE(got & EPOLLRDHUP);
+	close(c);
+	close(s);
+}
+
+TEST_F(stream, epoll_readable_and_rdhup_on_fin)
+{
+	char b;
+	int c, s, got;
+
+	ASSERT_EQ(0, pair(7115, &c, &s));
+	got = EXPECT_MOMENT(s, EPOLLIN | EPOLLRDHUP, shutdown(c, SHUT_WR));
+	EXPECT_TRUE(got & EPOLLIN);
+	EXPECT_TRUE(got & EPOLLRDHUP);
+	EXPECT_EQ(0, recv(s, &b, 1, 0));
+	close(c);
+	close(s);
+}
+
+TEST_F(stream, epoll_writable_when_ack_frees_space)
+{
+	static unsigned char buf[1 << 20];
+	int c, s, sndbuf = 16384, got;
+	ssize_t n;
+
+	ASSERT_EQ(0, pair(7116, &c, &s));
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				sizeof(sndbuf)));
+	/* Hold the ACKs back so the send queue stays full for a while. */
+	sh("tc -n nty-b qdisc add dev vb root netem delay 500ms");
+	fcntl(c, F_SETFL, O_NONBLOCK);
+	while ((n = send(c, buf, sizeof(buf), 0)) > 0)
+		;
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(0, wait_event(c, EPOLLOUT, 0) & EPOLLOUT);
+	got = wait_event(c, EPOLLOUT, 5000);
+	EXPECT_TRUE(got & EPOLLOUT);
+	sh("tc -n nty-b qdisc del dev vb root");
+	close(c);
+	close(s);
+}
+
+TEST_F(stream, epoll_error_on_reset)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	long long resets0;
+	char b;
+	int c, s, got;
+
+	ASSERT_EQ(0, pair(7117, &c, &s));
+	resets0 = snmp_in(NS_B, "EstabResets");
+	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	got = EXPECT_MOMENT(s, EPOLLIN, close(c));
+	EXPECT_TRUE(got & EPOLLERR);
+	EXPECT_TRUE(got & EPOLLHUP);
+	EXPECT_EQ(-1, recv(s, &b, 1, 0));
+	EXPECT_EQ(ECONNRESET, errno);
+	EXPECT_EQ(1, snmp_in(NS_B, "EstabResets") - resets0);
+	/* The error is reported once; then the stream reads as ended. */
+	EXPECT_EQ(0, recv(s, &b, 1, 0));
+	close(s);
+}
+
+TEST_F(stream, half_close_keeps_the_other_direction)
+{
+	char buf[16];
+	int c, s;
+
+	ASSERT_EQ(0, pair(7118, &c, &s));
+	ASSERT_EQ(0, shutdown(c, SHUT_WR));
+	EXPECT_EQ(0, read_full(s, buf, 1));
+	EXPECT_EQ(-1, send(c, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EPIPE, errno);
+	/* The server still talks; the client still hears. */
+	ASSERT_EQ(6, send(s, "answer", 6, 0));
+	ASSERT_EQ(6, read_full(c, buf, 6));
+	EXPECT_EQ(0, memcmp(buf, "answer", 6));
+	close(s);
+	EXPECT_EQ(0, read_full(c, buf, 1));
+	close(c);
+}
+
+TEST_F(stream, unread_data_at_close_resets)
+{
+	long long rst0;
+	char b;
+	int c, s;
+
+	ASSERT_EQ(0, pair(7119, &c, &s));
+	rst0 = snmp_in(NS_B, "OutRsts");
+	ASSERT_EQ(4, send(c, "lost", 4, 0));
+	sleep_ms(200);
+	close(s);	/* four bytes unread */
+	EXPECT_EQ(1, snmp_in(NS_B, "OutRsts") - rst0);
+	set_timeo(c, SO_RCVTIMEO, 2000);
+	EXPECT_EQ(-1, recv(c, &b, 1, 0));
+	EXPECT_EQ(ECONNRESET, errno);
+	close(c);
+}
+
+TEST_F(stream, bad_arguments_errno)
+{
+	struct sockaddr_nty a = addr_b(7120);
+	char b;
+	int fd, d, c, s;
+
+	enter_ns(NS_A);
+	fd = socket(topo.fam, SOCK_STREAM, 0);
+	ASSERT_GE(fd, 0);
+	EXPECT_EQ(-1, send(fd, "x", 1, MSG_NOSIGNAL));
+	EXPECT_EQ(ENOTCONN, errno);
+	EXPECT_EQ(-1, accept(fd, NULL, NULL));
+	EXPECT_EQ(EINVAL, errno);
+	a.snty_family = AF_INET;
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(EAFNOSUPPORT, errno);
+	a = addr_b(7120);
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, 4));
+	EXPECT_EQ(EINVAL, errno);
+	a.snty_ifindex = 999;
+	EXPECT_EQ(-1, connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(ENXIO, errno);
+	close(fd);
+
+	d = socket(topo.fam, SOCK_DGRAM, 0);
+	EXPECT_EQ(-1, listen(d, 1));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	close(d);
+
+	ASSERT_EQ(0, pair(7120, &c, &s));
+	a = addr_b(7120);
+	EXPECT_EQ(-1, connect(c, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(EISCONN, errno);
+	EXPECT_EQ(-1, listen(c, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, recv(c, &b, 1, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_EQ(-1, recv(c, &b, 1, MSG_OOB));
+	EXPECT_EQ(EOPNOTSUPP, errno);
+	close(c);
+	close(s);
+}
+
+/*
+ * The five receive cases (claim C11), driven by hand: a raw AF_PACKET
+ * peer in nty-a completes a handshake with a listener in nty-b, then
+ * sends crafted segments and reads the ACKs.
+ */
+struct raw_peer {
+	int tx, rx;
+	uint16_t sport, dport;
+	uint32_t snd_nxt, rcv_nxt;
+};
+
+static int raw_send(struct raw_peer *p, uint8_t flags, uint32_t seq,
+		    const void *data, size_t len)
+{
+	unsigned char buf[1600] = { 0 };
+	struct ntyhdr *nh = (struct ntyhdr *)buf;
+
+	nh->version = NTY_VERSION;
+	nh->type = NTY_TYPE_STREAM;
+	nh->flags = flags;
+	nh->source = htons(p->sport);
+	nh->dest = htons(p->dport);
+	nh->len = htons(NTY_HLEN + len);
+	nh->seq = htonl(seq);
+	nh->ack_seq = htonl(p->rcv_nxt);
+	nh->window = htons(4096);
+	memcpy(buf + NTY_HLEN, data, len);
+	nh->check = csum(buf, NTY_HLEN + len);
+	enter_ns(NS_A);
+	return inject_raw(topo.va_ifindex, topo.va_mac, topo.vb_mac, buf,
+			  NTY_HLEN + len);
+}
+
+/* The next NTY segment to our port; its header in *nh. */
+static int raw_recv(struct raw_peer *p, struct ntyhdr *nh, int ms)
+{
+	unsigned char buf[2048];
+	struct pollfd pf = { .fd = p->rx, .events = POLLIN };
+	ssize_t n;
+
+	while (poll(&pf, 1, ms) == 1) {
+		n = recv(p->rx, buf, sizeof(buf), 0);
+		if (n < 14 + NTY_HLEN)
+			continue;
+		memcpy(nh, buf + 14, NTY_HLEN);
+		if (nh->type == NTY_TYPE_STREAM && ntohs(nh->dest) == p->sport)
+			return 0;
+	}
+	return -1;
+}
+
+TEST_F(stream, five_receive_cases_counted)
+{
+	const char *counters[] = { "DupSegs", "PartialDupSegs",
+				   "OutOfWindowSegs", "OfoQueued" };
+	long long before[4], after[4];
+	struct raw_peer p = { .sport = 30000, .dport = 7121 };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct ntyhdr nh;
+	char buf[64];
+	uint32_t isn = 1000, una;
+	int lfd, s, i;
+
+	lfd = listener(7121, 4);
+	ASSERT_GE(lfd, 0);
+	enter_ns(NS_A);
+	p.rx = socket(AF_PACKET, SOCK_RAW,
+		      htons(read_long("/sys/module/nty/parameters/ethertype")));
+	ASSERT_GE(p.rx, 0);
+	sll.sll_protocol = htons(read_long("/sys/module/nty/parameters/ethertype"));
+	sll.sll_ifindex = topo.va_ifindex;
+	ASSERT_EQ(0, bind(p.rx, (struct sockaddr *)&sll, sizeof(sll)));
+
+	/* Handshake. */
+	ASSERT_EQ(0, raw_send(&p, NTY_F_SYN, isn, NULL, 0));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	ASSERT_EQ(NTY_F_SYN | NTY_F_ACK, nh.flags);
+	ASSERT_EQ(isn + 1, ntohl(nh.ack_seq));
+	p.rcv_nxt = ntohl(nh.seq) + 1;
+	p.snd_nxt = isn + 1;
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
+	s = accept_within(lfd, 3000);
+	ASSERT_GE(s, 0);
+	enter_ns(NS_B);
+	for (i = 0; i < 4; i++)
+		before[i] = nty_snmp(counters[i]);
+	una = p.snd_nxt;
+
+	/* 1. In order: "abcd" is queued and acknowledged. */
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una, "abcd", 4));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(una + 4, ntohl(nh.ack_seq));
+	/* 2. Duplicate: "abcd" again is dropped and re-acknowledged. */
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una, "abcd", 4));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(una + 4, ntohl(nh.ack_seq));
+	/* 3. Partial overlap: "cdef" keeps only "ef". */
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 2, "cdef", 4));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(una + 6, ntohl(nh.ack_seq));
+	/* 4. Out of order: "kl" past a gap is held; the ACK still says +6. */
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 10, "kl", 2));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(una + 6, ntohl(nh.ack_seq));
+	/* 5. Out of window: far past the right edge, dropped and ACKed. */
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + (1u << 30), "zz", 2));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(una + 6, ntohl(nh.ack_seq));
+	/* The gap "ghij" fills: the held "kl" follows it. */
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 6, "ghij", 4));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(una + 12, ntohl(nh.ack_seq));
+
+	enter_ns(NS_B);
+	for (i = 0; i < 4; i++)
+		after[i] = nty_snmp(counters[i]) - before[i];
+	EXPECT_EQ(1, after[0]);
+	EXPECT_EQ(1, after[1]);
+	EXPECT_EQ(1, after[2]);
+	EXPECT_EQ(1, after[3]);
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(12, read_full(s, buf, 12));
+	EXPECT_STREQ("abcdefghijkl", buf);
+
+	raw_send(&p, NTY_F_RST, una + 12, NULL, 0);
+	close(s);
+	close(lfd);
+	close(p.rx);
+}
+
+TEST_HARNESS_MAIN
