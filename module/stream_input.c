@@ -460,6 +460,19 @@ static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)
 		NTY_INC_STATS(sock_net(sk), FAST_RETRANS);
 		nty_stream_retransmit_head(sk);
 	}
+
+	/*
+	 * The window closed on data in flight: the receiver had no room for
+	 * it.  Take it back as unsent; push() probes until the window opens.
+	 */
+	if (!ts->snd_wnd && ts->snd_nxt != ts->snd_una) {
+		ts->send_head = skb_peek(&sk->sk_write_queue);
+		ts->snd_nxt = ts->snd_una;
+		ts->rtt_start_us = 0;
+		ts->in_recovery = false;
+		ts->dupacks = 0;
+		sk_stop_timer(sk, &sk->sk_timer);
+	}
 	return true;
 }
 

@@ -49,8 +49,9 @@ int nty_stream_mss(struct net *net, int ifindex)
  * @sk: the connection
  *
  * The window is the free receive buffer, in payload bytes (claim C2).
- * It never moves its right edge left: bytes offered once stay offered,
- * as RFC 9293 3.8.6 asks; a zero window is counted in ZeroWindowAdv.
+ * While there is room its right edge never moves left: bytes offered
+ * once stay offered, as RFC 9293 3.8.6 asks.  A zero window is counted
+ * in ZeroWindowAdv.
  *
  * Return: the header's window field (bytes >> NTY_WINDOW_SHIFT).
  */
@@ -69,7 +70,12 @@ u16 nty_select_window(struct sock *sk)
 		cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
 	win = nty_window_from_space(free, ts->rcv_ratio, ts->mss ?: 1,
 				    NTY_MAX_WINDOW);
-	if (win < cur)
+	/*
+	 * Only a full buffer takes back what was offered (the buffer shrank
+	 * under SO_RCVBUF, or truesize outgrew the estimate); the sender
+	 * then falls back to probing.
+	 */
+	if (win < cur && free > 0)
 		win = ALIGN(cur, 1U << NTY_WINDOW_SHIFT);
 	ts->rcv_wnd = win;
 	ts->rcv_wup = ts->rcv_nxt;
@@ -379,14 +385,53 @@ static void nty_stream_rto(struct sock *sk)
 	nty_stream_arm_timer(sk, nty_rto_jiffies(ts));
 }
 
-/* Window closed, nothing in flight: ask for the window (claim C2). */
+/*
+ * Cut @skb so that its first @len bytes fit the window (tcp_fragment()):
+ * the rest becomes a new segment right behind it on the send queue.
+ */
+static int nty_stream_split(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct nty_seg *seg = &NTY_SKB_CB(skb)->seg, *seg2;
+	struct sk_buff *rest;
+	u32 rlen = skb->len - len;
+
+	if (skb_cloned(skb))
+		return -EBUSY;	/* a copy is in flight; wait for it */
+	rest = alloc_skb(NTY_TX_HEADROOM + rlen, GFP_ATOMIC);
+	if (!rest)
+		return -ENOBUFS;
+	skb_reserve(rest, NTY_TX_HEADROOM);
+	skb_copy_bits(skb, len, skb_put(rest, rlen), rlen);
+	seg2 = &NTY_SKB_CB(rest)->seg;
+	seg2->seq = seg->seq + len;
+	seg2->end_seq = seg->end_seq;
+	seg2->flags = seg->flags;
+	seg->end_seq = seg->seq + len;
+	seg->flags = 0;
+	skb_trim(skb, len);
+	__skb_queue_after(&sk->sk_write_queue, skb, rest);
+	sk_wmem_queued_add(sk, rest->truesize);
+	return 0;
+}
+
+/*
+ * Nothing in flight and the head does not fit the window: ask for the
+ * window (claim C2), or, when part of the head fits, send that part as
+ * tcp_write_wakeup() does.
+ */
 static void nty_stream_probe(struct sock *sk)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
 	struct sk_buff *skb = ts->send_head;
+	u32 room = ts->snd_una + ts->snd_wnd - NTY_SKB_CB(skb)->seg.seq;
 
 	if (!nty_seq_after(NTY_SKB_CB(skb)->seg.seq + skb->len,
 			   ts->snd_una + ts->snd_wnd)) {
+		nty_stream_push(sk);
+		return;
+	}
+	if (ts->snd_wnd && (s32)room > 0 && room < skb->len &&
+	    !nty_stream_split(sk, skb, room)) {
 		nty_stream_push(sk);
 		return;
 	}
