@@ -62,8 +62,8 @@ u16 nty_select_window(struct sock *sk)
 	 * Segments waiting on the socket backlog will be charged too: leave
 	 * room for them, or the sender fills the backlog past its bound.
 	 */
-	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc) -
-		   READ_ONCE(sk->sk_backlog.len);
+	int room = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+	int free = room - READ_ONCE(sk->sk_backlog.len);
 	u32 cur = 0, win;
 
 	if (nty_seq_after(ts->rcv_wup + ts->rcv_wnd, ts->rcv_nxt))
@@ -75,7 +75,7 @@ u16 nty_select_window(struct sock *sk)
 	 * under SO_RCVBUF, or truesize outgrew the estimate); the sender
 	 * then falls back to probing.
 	 */
-	if (win < cur && free > 0)
+	if (win < cur && room > 0)
 		win = ALIGN(cur, 1U << NTY_WINDOW_SHIFT);
 	ts->rcv_wnd = win;
 	ts->rcv_wup = ts->rcv_nxt;
