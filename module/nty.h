@@ -112,6 +112,12 @@ static inline struct nty_net *nty_pernet(const struct net *net)
 	return net_generic(net, nty_net_id);
 }
 
+/* How long an orphaned connection may wait in FIN_WAIT2, in jiffies. */
+static inline unsigned long nty_fin_timeout(const struct sock *sk)
+{
+	return READ_ONCE(nty_pernet(sock_net(sk))->fin_timeout) * HZ;
+}
+
 /* Callable from any context: this_cpu_inc is IRQ safe. */
 #define NTY_INC_STATS(net, field) \
 	this_cpu_inc(nty_pernet(net)->mib[NTY_MIB_##field])

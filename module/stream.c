@@ -74,6 +74,7 @@ void nty_stream_set_state(struct sock *sk, int state)
 			NTY_INC_STATS(sock_net(sk), ESTAB_RESETS);
 		nty_unhash_connected(sk);
 	}
+	/* Lockless readers (poll, /proc) see the state after its effects. */
 	smp_store_release(&sk->sk_state, state);
 	if (state == TCP_TIME_WAIT)
 		nty_stream_arm_timer(sk, NTY_TIMEWAIT_LEN);
@@ -640,7 +641,7 @@ static int nty_stream_release(struct socket *sock)
 	if (sk->sk_state == TCP_CLOSE)
 		nty_stream_destroy(sk);
 	else if (sk->sk_state == TCP_FIN_WAIT2)
-		nty_stream_arm_timer(sk, READ_ONCE(nty_pernet(sock_net(sk))->fin_timeout) * HZ);
+		nty_stream_arm_timer(sk, nty_fin_timeout(sk));
 	release_sock(sk);
 	sock->sk = NULL;
 	sock_put(sk);

@@ -380,7 +380,7 @@ static void nty_stream_fin_acked(struct sock *sk)
 		nty_stream_set_state(sk, TCP_FIN_WAIT2);
 		sk->sk_state_change(sk);
 		if (sock_flag(sk, SOCK_DEAD))
-			nty_stream_arm_timer(sk, READ_ONCE(nty_pernet(sock_net(sk))->fin_timeout) * HZ);
+			nty_stream_arm_timer(sk, nty_fin_timeout(sk));
 		break;
 	case TCP_CLOSING:
 		nty_stream_set_state(sk, TCP_TIME_WAIT);
@@ -392,7 +392,7 @@ static void nty_stream_fin_acked(struct sock *sk)
 }
 
 /*
- * The acknowledgement and window of a segment (tcp_ack()).
+ * The acknowledgment and window of a segment (tcp_ack()).
  * Return: false when the segment must go no further.
  */
 static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)

@@ -136,7 +136,7 @@ static void nty_fill_header(struct ntyhdr *nh, u8 flags, __be16 sport,
  * @sport: our port
  * @dport: the peer's port
  * @seq: sequence number
- * @ack: acknowledgement number (meaningful with NTY_F_ACK)
+ * @ack: acknowledgment number (meaningful with NTY_F_ACK)
  * @flags: NTY_F_*
  * @window: the header's window field
  *

@@ -195,12 +195,13 @@ static int do_stream(int fd, long count, long size, int quiet, int wait)
 		}
 		if (out_open && count < 0 && (p[1].revents & (POLLIN | POLLHUP))) {
 			len = read(0, buf, sizeof(buf));
+			if (len > 0 && write(fd, buf, len) != len) {
+				perror("ntycat: write");
+				return 1;
+			}
 			if (len <= 0) {
 				shutdown(fd, SHUT_WR);
 				out_open = 0;
-			} else if (write(fd, buf, len) != len) {
-				perror("ntycat: write");
-				return 1;
 			} else {
 				h_out = fnv1a(h_out, buf, len);
 				n_out += len;

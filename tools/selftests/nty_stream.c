@@ -29,6 +29,8 @@
 #define NS_B "nty-b"
 #define SYSCTL "/proc/sys/net/nty/"
 #define BULK (64 << 20)
+#define NETEM_LOSSY \
+	"tc -n nty-a qdisc add dev va root netem delay 1ms loss 5% reorder 25% 50% duplicate 5%"
 
 static struct topo {
 	int fam;
@@ -92,7 +94,7 @@ static int listener(int port, int backlog)
 	fd = socket(topo.fam, SOCK_STREAM, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
 	    listen(fd, backlog)) {
-		fprintf(stderr, "listener %d: %s\n", port, strerror(errno));
+		fprintf(stderr, "%s %d: %s\n", __func__, port, strerror(errno));
 		return -1;
 	}
 	return fd;
@@ -195,7 +197,7 @@ static void pattern(unsigned char *buf, size_t len, uint64_t off)
 }
 
 /*
- * Rows of /proc/net/nty/sockets with remote port @rport in @state; with
+ * Rows of /proc/net/nty/sockets with remote port @rport (-1: any) in @state; with
  * @tx, the tx_queue of the last such row (-1 when none).
  */
 static int count_rows_tx(int rport, const char *state, long *tx)
@@ -213,7 +215,7 @@ static int count_rows_tx(int rport, const char *state, long *tx)
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%*s %31s %u %*s %u %*d %*d %*u %*u %ld", st,
 			   &lport, &rp, &q) == 4 &&
-		    (int)rp == rport && !strcmp(st, state)) {
+		    (rport < 0 || (int)rp == rport) && !strcmp(st, state)) {
 			n++;
 			if (tx)
 				*tx = q;
@@ -544,7 +546,7 @@ TEST_F_TIMEOUT(stream, bulk_64mib_through_loss_reorder_duplication, 900)
 	retr0 = snmp_in(NS_A, "RetransSegs");
 	ofo0 = snmp_in(NS_B, "OfoQueued");
 	dup0 = snmp_in(NS_B, "DupSegs");
-	sh("tc -n nty-a qdisc add dev va root netem delay 1ms loss 5% reorder 25% 50% duplicate 5%");
+	sh(NETEM_LOSSY);
 	EXPECT_EQ(0, bulk(_metadata, 7108));
 	sh("tc -n nty-a qdisc del dev va root");
 	EXPECT_GT(snmp_in(NS_A, "RetransSegs") - retr0, 0);
@@ -1014,7 +1016,7 @@ static int raw_recv(struct raw_peer *p, struct ntyhdr *nh, int ms)
 
 TEST_F(stream, five_receive_cases_counted)
 {
-	const char *counters[] = { "DupSegs", "PartialDupSegs",
+	static const char * const counters[] = { "DupSegs", "PartialDupSegs",
 				   "OutOfWindowSegs", "OfoQueued" };
 	long long before[4], after[4];
 	struct raw_peer p = { .sport = 30000, .dport = 7121 };
@@ -1089,6 +1091,36 @@ TEST_F(stream, five_receive_cases_counted)
 	close(s);
 	close(lfd);
 	close(p.rx);
+}
+
+/*
+ * Every frame is accounted for, datagram and stream drop counters
+ * included, once traffic has stopped (TIME_WAIT ends within a second).
+ */
+TEST_F(stream, zz_conservation)
+{
+	static const char * const drops[] = {
+		"InBacklogDrops", "InHdrErrors", "InCsumErrors", "InNoPort",
+		"InDiscards", "RcvbufErrors", "SockBacklogDrops",
+		"SynQueueDrops", "ListenOverflows", "DupSegs",
+		"OutOfWindowSegs",
+	};
+	static const char * const ns[] = { NS_A, NS_B };
+	long long gap;
+	unsigned int i, j;
+
+	sleep_ms(2000);
+	for (i = 0; i < 2; i++) {
+		enter_ns(ns[i]);
+		EXPECT_EQ(0, count_rows(-1, "ESTAB") +
+			  count_rows(-1, "TIME_WAIT"));
+		gap = nty_snmp("InFrames") + nty_snmp("InBcastCopies") -
+		      nty_snmp("InDelivers");
+		for (j = 0; j < ARRAY_SIZE(drops); j++)
+			gap -= nty_snmp(drops[j]);
+		EXPECT_EQ(0, gap) TH_LOG("namespace %s", ns[i]);
+		EXPECT_GT(nty_snmp("InDelivers"), 0);
+	}
 }
 
 TEST_HARNESS_MAIN
