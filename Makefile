@@ -23,7 +23,7 @@ CFLAGS_SELFTESTS := -O2 -g -Wall -Werror -I$(TOP)/include/uapi -I$(TOP)/tools
 SELFTESTS := tools/selftests/nty_socket tools/selftests/nty_dgram \
 	tools/selftests/nty_stream
 
-.PHONY: all modules clean demo check shell compat style sparse tools setup
+.PHONY: all modules clean demo check shell compat style sparse tools setup bench
 
 all: modules
 
@@ -33,9 +33,12 @@ modules:
 setup:
 	@$(TOP)/scripts/setup
 
-tools: tools/ntycat $(SELFTESTS)
+tools: tools/ntycat tools/ntyperf $(SELFTESTS)
 
 tools/ntycat: tools/ntycat.c tools/lib/nty_user.h include/uapi/linux/nty.h
+	$(CC) $(CFLAGS_TOOLS) -o $@ $<
+
+tools/ntyperf: tools/ntyperf.c tools/lib/nty_user.h include/uapi/linux/nty.h
 	$(CC) $(CFLAGS_TOOLS) -o $@ $<
 
 tools/selftests/%: tools/selftests/%.c tools/selftests/nty_test.h tools/lib/nty_user.h \
@@ -51,6 +54,13 @@ demo:
 	@$(TOP)/scripts/setup
 	@$(MAKE) -s tools
 	@$(TOP)/scripts/nty-vm --kernel release -- $(TOP)/scripts/demo
+
+# Benchmarks: the release kernel, NTY beside UDP, TCP and AF_PACKET.
+bench:
+	@$(TOP)/scripts/setup
+	@$(MAKE) -s tools
+	@$(TOP)/scripts/nty-vm --kernel release --mem 2G -- $(TOP)/scripts/bench-run
+	@$(TOP)/scripts/bench-report
 
 shell:
 	@$(TOP)/scripts/setup

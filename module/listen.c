@@ -221,8 +221,13 @@ void nty_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	if (flags & NTY_F_ACK) {
 		req = nty_request_find(ts, NTY_SKB_CB(skb));
+		/*
+		 * The handshake's ACK, or, if that was lost, a data segment
+		 * that acknowledges our SYN: either completes the entry.
+		 */
 		if (req && ntohl(th->ack_seq) == req->iss + 1 &&
-		    ntohl(th->seq) == req->irs + 1 && !(flags & NTY_F_SYN)) {
+		    ntohl(th->seq) - (req->irs + 1) < max(req->rcv_wnd, 1U) &&
+		    !(flags & NTY_F_SYN)) {
 			nty_listen_ack(sk, skb, req);
 			return;
 		}
