@@ -168,17 +168,17 @@ void nty_unhash(struct sock *sk)
 }
 
 /**
- * nty_lookup - find the socket for a unicast frame
+ * nty_lookup_connected - find the connected socket for a frame's tuple
  * @net: the namespace the frame arrived in
  * @cb: the frame's addresses
  *
- * Caller holds rcu_read_lock(); the socket stays valid until it drops it.
+ * Caller holds rcu_read_lock().
  *
  * Return: the socket or NULL.
  */
-struct sock *nty_lookup(struct net *net, const struct nty_skb_cb *cb)
+struct sock *nty_lookup_connected(struct net *net, const struct nty_skb_cb *cb)
 {
-	struct nty_sock *ns, *best = NULL;
+	struct nty_sock *ns;
 
 	hlist_for_each_entry_rcu(ns, nty_conn_bucket(net, cb->dport, cb->sport,
 						     cb->saddr, cb->ifindex),
@@ -190,6 +190,26 @@ struct sock *nty_lookup(struct net *net, const struct nty_skb_cb *cb)
 		    net_eq(sock_net(&ns->sk), net))
 			return &ns->sk;
 	}
+	return NULL;
+}
+
+/**
+ * nty_lookup - find the socket for a unicast frame
+ * @net: the namespace the frame arrived in
+ * @cb: the frame's addresses
+ *
+ * Caller holds rcu_read_lock(); the socket stays valid until it drops it.
+ *
+ * Return: the socket or NULL.
+ */
+struct sock *nty_lookup(struct net *net, const struct nty_skb_cb *cb)
+{
+	struct nty_sock *ns, *best = NULL;
+	struct sock *sk;
+
+	sk = nty_lookup_connected(net, cb);
+	if (sk)
+		return sk;
 
 	hlist_for_each_entry_rcu(ns, nty_port_bucket(net, cb->dport),
 				 bind_node) {

@@ -195,6 +195,31 @@ static void nty_listen_ack(struct sock *sk, struct sk_buff *skb,
 	sk->sk_data_ready(sk);
 }
 
+/*
+ * A segment of a connection this listener completed on another CPU
+ * while the segment was on its way here: demux found no child then, and
+ * the child is visible now that we hold the listener (TCP retries its
+ * lookup when a request is stolen the same way).
+ */
+static bool nty_listen_to_child(struct sock *sk, struct sk_buff *skb)
+{
+	struct sock *child;
+
+	rcu_read_lock();
+	child = nty_lookup_connected(sock_net(sk), NTY_SKB_CB(skb));
+	if (child && !refcount_inc_not_zero(&child->sk_refcnt))
+		child = NULL;
+	rcu_read_unlock();
+	if (!child)
+		return false;
+	/* From the listener's backlog bottom halves are on: turn them off. */
+	local_bh_disable();
+	nty_stream_rcv(child, skb);
+	local_bh_enable();
+	sock_put(child);
+	return true;
+}
+
 /**
  * nty_listen_rcv - a segment for a listener
  * @sk: the listener, exclusively ours
@@ -232,6 +257,8 @@ void nty_listen_rcv(struct sock *sk, struct sk_buff *skb)
 			return;
 		}
 	}
+	if (nty_listen_to_child(sk, skb))
+		return;
 	nty_stream_reply_rst(net, skb);
 	nty_drop(net, skb, NTY_DROP_NO_CONNECTION);
 }

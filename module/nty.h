@@ -482,6 +482,7 @@ void nty_unhash(struct sock *sk);
 void nty_hash_connected(struct sock *sk);
 void nty_unhash_connected(struct sock *sk);
 struct sock *nty_lookup(struct net *net, const struct nty_skb_cb *cb);
+struct sock *nty_lookup_connected(struct net *net, const struct nty_skb_cb *cb);
 int nty_deliver_bcast(struct net *net, struct sk_buff *skb,
 		      int (*deliver)(struct sock *sk, struct sk_buff *skb));
 
