@@ -219,7 +219,7 @@ static void extra_sockets(int n)
 {
 	struct rlimit rl = { n + 1024, n + 1024 };
 	struct sockaddr_nty a = { .snty_family = fam };
-	int i, port = EXTRA_PORT0, ifindex = 0, fd;
+	int i, port = EXTRA_PORT0, ifindex = 0, fd, one = 1;
 
 	if (setrlimit(RLIMIT_NOFILE, &rl))
 		die("RLIMIT_NOFILE");
@@ -233,6 +233,8 @@ static void extra_sockets(int n)
 		fd = socket(fam, SOCK_DGRAM, 0);
 		if (fd < 0)
 			die("extra socket");
+		/* Bound to lo and to every interface at once: reuse. */
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		a.snty_port = htons(port);
 		a.snty_ifindex = ifindex;
 		if (bind(fd, (struct sockaddr *)&a, sizeof(a)))
@@ -784,6 +786,10 @@ int main(int argc, char **argv)
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
+		/* Our ends only, so that each side sees EOF if the other dies. */
+		close(rp[0]);
+		close(sp[0]);
+		close(mp[1]);
 		enter_ns(o.sns);
 		pin(1);
 		if (o.extra)
@@ -791,6 +797,7 @@ int main(int argc, char **argv)
 		lfd = server_socket();
 		if (write(sp[1], "r", 1) != 1)
 			die("ready");
+		close(sp[1]);
 		switch (o.mode) {
 		case M_RATE:
 			serve_rate(lfd, rp[1]);
@@ -805,9 +812,14 @@ int main(int argc, char **argv)
 		}
 		_exit(0);
 	}
+	close(rp[1]);
+	close(sp[1]);
+	close(mp[0]);
 	pin(0);
-	if (read(sp[0], &st, 1) != 1)
+	if (read(sp[0], &st, 1) != 1) {
+		errno = EPIPE;
 		die("server start");
+	}
 	switch (o.mode) {
 	case M_RATE:
 		client_rate(rp[0], res);
