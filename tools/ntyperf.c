@@ -53,11 +53,13 @@
 #define HIST_BUCKETS	(64 * HIST_SUB)
 
 enum proto { P_NTY_DGRAM, P_NTY_STREAM, P_UDP, P_TCP, P_PACKET };
+
 enum mode { M_RATE, M_RR, M_CRR, M_MEM };
 
 static const char * const proto_names[] = {
 	"nty-dgram", "nty-stream", "udp", "tcp", "packet",
 };
+
 static const char * const mode_names[] = { "rate", "rr", "crr", "mem" };
 
 static struct opts {
@@ -546,7 +548,7 @@ static void client_crr(struct result *res)
 	}
 }
 
-static double meminfo(const char *key)
+static double mem_field(const char *key)
 {
 	char line[256];
 	double v = -1;
@@ -583,13 +585,13 @@ static void client_mem(int sync, struct result *res)
 
 	setrlimit(RLIMIT_NOFILE, &rl);
 	settle();
-	free0 = meminfo("MemFree");
-	slab0 = meminfo("Slab");
+	free0 = mem_field("MemFree");
+	slab0 = mem_field("Slab");
 	for (i = 0; i < o.conns; i++)
 		client_connect();
 	settle();
-	free1 = meminfo("MemFree");
-	slab1 = meminfo("Slab");
+	free1 = mem_field("MemFree");
+	slab1 = mem_field("Slab");
 	/* Both ends of each connection live in this machine. */
 	res->mem_per_conn = (free0 - free1) / o.conns;
 	res->slab_per_conn = (slab1 - slab0) / o.conns;
@@ -640,19 +642,22 @@ static void report(const struct result *res)
 	if (MED(recvs) > 0)
 		csw_per_recv = MED(csw) / MED(recvs);
 	if (o.json) {
-		printf("{\"label\": \"%s\", \"proto\": \"%s\", \"mode\": \"%s\", "
-		       "\"size\": %d, \"secs\": %.3f, \"repeats\": %d, "
-		       "\"extra_sockets\": %d, \"frames_per_s\": %.1f, "
-		       "\"bytes_per_s\": %.1f, \"trans_per_s\": %.1f, "
-		       "\"p50_us\": %.2f, \"p99_us\": %.2f, \"p999_us\": %.2f, "
-		       "\"server_cpu_s\": %.3f, \"softirq_s\": %.3f, "
-		       "\"csw_per_recv\": %.3f, \"mem_per_conn\": %.1f, "
-		       "\"slab_per_conn\": %.1f}\n",
-		       o.label ? o.label : "", proto_names[o.proto],
-		       mode_names[o.mode], o.size, secs, o.repeats, o.extra,
-		       frames, bytes, MED(trans), MED(p50) / 1e3,
-		       MED(p99) / 1e3, MED(p999) / 1e3, cpu, softirq,
-		       csw_per_recv, MED(mem_per_conn), MED(slab_per_conn));
+		printf("{\"label\": \"%s\", \"proto\": \"%s\", ",
+		       o.label ? o.label : "", proto_names[o.proto]);
+		printf("\"mode\": \"%s\", \"size\": %d, ", mode_names[o.mode],
+		       o.size);
+		printf("\"secs\": %.3f, \"repeats\": %d, ", secs, o.repeats);
+		printf("\"extra_sockets\": %d, \"frames_per_s\": %.1f, ",
+		       o.extra, frames);
+		printf("\"bytes_per_s\": %.1f, \"trans_per_s\": %.1f, ", bytes,
+		       MED(trans));
+		printf("\"p50_us\": %.2f, \"p99_us\": %.2f, \"p999_us\": %.2f, ",
+		       MED(p50) / 1e3, MED(p99) / 1e3, MED(p999) / 1e3);
+		printf("\"server_cpu_s\": %.3f, \"softirq_s\": %.3f, ", cpu,
+		       softirq);
+		printf("\"csw_per_recv\": %.3f, \"mem_per_conn\": %.1f, ",
+		       csw_per_recv, MED(mem_per_conn));
+		printf("\"slab_per_conn\": %.1f}\n", MED(slab_per_conn));
 		return;
 	}
 	printf("%-10s %-4s %6d B  ", proto_names[o.proto], mode_names[o.mode],
