@@ -54,8 +54,10 @@ static bool nty_prequeue(struct sock *sk, struct sk_buff *skb)
 	struct net *net = sock_net(sk);
 	struct sk_buff *skb1;
 
+	/* Only where data may still come: not for handshakes or closes. */
 	if (!ts->ucopy_task || !READ_ONCE(nty_pernet(net)->prequeue) ||
-	    sk->sk_state != TCP_ESTABLISHED)
+	    !((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)))
 		return false;
 
 	__skb_queue_tail(&ts->prequeue, skb);

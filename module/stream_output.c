@@ -44,13 +44,19 @@ int nty_stream_mss(struct net *net, int ifindex)
 	return mss > 0 ? mss : 0;
 }
 
+/* What a full segment costs the receive buffer, by the measured ratio. */
+static int nty_seg_truesize(const struct nty_stream_sock *ts)
+{
+	return ((u32)(ts->mss ?: 1) << 8) / max(ts->rcv_ratio, 1U);
+}
+
 /**
  * nty_select_window - the window to advertise now, and remember it
  * @sk: the connection
  *
  * The window is the free receive buffer, in payload bytes (claim C2).
- * While there is room its right edge never moves left: bytes offered
- * once stay offered, as RFC 9293 3.8.6 asks.  A zero window is counted
+ * While there is room for a segment its right edge never moves left:
+ * bytes offered once stay offered, as RFC 9293 3.8.6 asks.  A zero window is counted
  * in ZeroWindowAdv.
  *
  * Return: the header's window field (bytes >> NTY_WINDOW_SHIFT).
@@ -71,11 +77,11 @@ u16 nty_select_window(struct sock *sk)
 	win = nty_window_from_space(free, ts->rcv_ratio, ts->mss ?: 1,
 				    NTY_MAX_WINDOW);
 	/*
-	 * Only a full buffer takes back what was offered (the buffer shrank
-	 * under SO_RCVBUF, or truesize outgrew the estimate); the sender
-	 * then falls back to probing.
+	 * Only a buffer without room for one more segment takes back what
+	 * was offered (the buffer shrank under SO_RCVBUF, or truesize outgrew
+	 * the estimate); the sender then falls back to probing.
 	 */
-	if (win < cur && room > 0)
+	if (win < cur && room > nty_seg_truesize(ts))
 		win = ALIGN(cur, 1U << NTY_WINDOW_SHIFT);
 	ts->rcv_wnd = win;
 	ts->rcv_wup = ts->rcv_nxt;

@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/time.h>
 
 #include "lib/nty_user.h"
 
@@ -134,7 +135,32 @@ static int do_stream(int fd, long count, long size, int quiet, int wait)
 	ssize_t len;
 
 	signal(SIGPIPE, SIG_IGN);
+	if (wait > 0) {
+		struct timeval tv = { .tv_sec = wait };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	while (in_open || (count >= 0 && out_open)) {
+		/*
+		 * Nothing (more) to send: block in read() like a plain
+		 * reader, which is what the prequeue waits for.
+		 */
+		if (!out_open || count == -2) {
+			len = read(fd, buf, sizeof(buf));
+			if (len < 0) {
+				perror("ntycat: read");
+				return 1;
+			}
+			if (len == 0)
+				break;
+			n_in += len;
+			if (quiet)
+				h_in = fnv1a(h_in, buf, len);
+			else if (fwrite(buf, 1, len, stdout) != (size_t)len)
+				return 1;
+			fflush(stdout);
+			continue;
+		}
 		struct pollfd p[2] = {
 			{ .fd = fd, .events = in_open ? POLLIN : 0 },
 			{ .fd = count == -1 ? 0 : -1, .events = POLLIN },
