@@ -338,7 +338,7 @@ static void nty_test_seg_cases(struct kunit *test)
 
 static void nty_test_window(struct kunit *test)
 {
-	const u32 max = 0xffffU << NTY_WINDOW_SHIFT;
+	const u32 max = NTY_MAX_WINDOW;
 
 	KUNIT_EXPECT_EQ(test, nty_window_from_space(0, 128, 1476, max), 0U);
 	KUNIT_EXPECT_EQ(test, nty_window_from_space(-4096, 128, 1476, max), 0U);

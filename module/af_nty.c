@@ -12,6 +12,7 @@
 #include <net/sock.h>
 
 #include "nty.h"
+#include "trace.h"
 
 /**
  * nty_check_addr - validate a sockaddr_nty from user space
@@ -72,6 +73,33 @@ void nty_sklist_del(struct sock *sk)
 	spin_lock_bh(&nn->sklist_lock);
 	sk_del_node_init_rcu(sk);
 	spin_unlock_bh(&nn->sklist_lock);
+}
+
+/**
+ * nty_sock_backlog - stage 5 for a socket a user context owns: the frame
+ *	waits on the socket backlog until release_sock() (claim C8)
+ * @sk: the socket, bh_lock_sock() held by the caller; released here
+ * @skb: the frame; consumed
+ *
+ * Bounded by rcvbuf + sndbuf as the kernel bounds it (SockBacklogDrops).
+ *
+ * Return: 0 when queued, -ENOBUFS when dropped.
+ */
+int nty_sock_backlog(struct sock *sk, struct sk_buff *skb)
+{
+	struct net *net = sock_net(sk);
+
+	if (likely(!sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				   READ_ONCE(sk->sk_sndbuf)))) {
+		trace_nty_sock_enqueue(sk, skb, NTY_Q_BACKLOG);
+		bh_unlock_sock(sk);
+		NTY_INC_STATS(net, SOCK_BACKLOG_QUEUED);
+		return 0;
+	}
+	bh_unlock_sock(sk);
+	atomic_inc(&sk->sk_drops);
+	nty_drop(net, skb, NTY_DROP_SOCK_BACKLOG);
+	return -ENOBUFS;
 }
 
 /**

@@ -58,28 +58,15 @@ static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb,
  */
 int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	struct net *net = sock_net(sk);
 	int ret;
 
 	nty_stamp(skb, NTY_STAMP_SOCK);
 	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk)) {
-		ret = nty_dgram_queue_rcv_skb(sk, skb, NTY_Q_RECEIVE);
-		bh_unlock_sock(sk);
-		return ret;
-	}
-	/* The owner runs the backlog at release_sock(). */
-	if (likely(!sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				   READ_ONCE(sk->sk_sndbuf)))) {
-		trace_nty_sock_enqueue(sk, skb, NTY_Q_BACKLOG);
-		bh_unlock_sock(sk);
-		NTY_INC_STATS(net, SOCK_BACKLOG_QUEUED);
-		return 0;
-	}
+	if (sock_owned_by_user(sk))
+		return nty_sock_backlog(sk, skb);
+	ret = nty_dgram_queue_rcv_skb(sk, skb, NTY_Q_RECEIVE);
 	bh_unlock_sock(sk);
-	atomic_inc(&sk->sk_drops);
-	nty_drop(net, skb, NTY_DROP_SOCK_BACKLOG);
-	return -ENOBUFS;
+	return ret;
 }
 
 static int nty_dgram_backlog_rcv(struct sock *sk, struct sk_buff *skb)

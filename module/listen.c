@@ -99,7 +99,7 @@ static void nty_listen_syn(struct sock *sk, struct sk_buff *skb)
 	req->irs = ntohl(th->seq);
 	req->snd_wnd = (u32)ntohs(th->window) << NTY_WINDOW_SHIFT;
 	req->rcv_wnd = nty_window_from_space(READ_ONCE(sk->sk_rcvbuf), 128,
-					     mss, 0xffffU << NTY_WINDOW_SHIFT);
+					     mss, NTY_MAX_WINDOW);
 	req->expires = jiffies + usecs_to_jiffies(NTY_RTO_INIT_US);
 	list_add_tail(&req->node, &ts->syn_queue);
 	ts->syn_qlen++;

@@ -324,6 +324,14 @@ static inline struct nty_stream_sock *nty_ts(const struct sock *sk)
 	return (struct nty_stream_sock *)sk;
 }
 
+/* Bytes of the last advertised window not yet filled (0 when none). */
+static inline u32 nty_rcv_wnd_left(const struct nty_stream_sock *ts)
+{
+	s32 left = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
+
+	return left > 0 ? left : 0;
+}
+
 static inline const struct ntyhdr *nty_hdr(const struct sk_buff *skb)
 {
 	return (const struct ntyhdr *)skb_transport_header(skb);
@@ -505,6 +513,7 @@ void nty_stream_destroy(struct sock *sk);
 void nty_stream_reset(struct sock *sk);
 void nty_stream_consume(struct sock *sk, struct sk_buff *skb);
 u16 nty_select_window(struct sock *sk);
+u32 nty_window_now(const struct sock *sk, int *room);
 int nty_stream_mss(struct net *net, int ifindex);
 void nty_stream_push(struct sock *sk);
 int nty_stream_xmit(struct sock *sk, struct sk_buff *skb);
@@ -534,6 +543,7 @@ int nty_sock_getsockopt(struct socket *sock, int level, int optname,
 			char __user *optval, int __user *optlen);
 int nty_check_addr(const struct sockaddr *uaddr, int len);
 void nty_sock_setup(struct sock *sk, struct nty_net *nn);
+int nty_sock_backlog(struct sock *sk, struct sk_buff *skb);
 void nty_sklist_add(struct sock *sk);
 void nty_sklist_del(struct sock *sk);
 

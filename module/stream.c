@@ -294,16 +294,12 @@ out:
 static void nty_stream_cleanup_rbuf(struct sock *sk)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
-	int free = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	u32 cur = 0, win;
+	u32 cur = nty_rcv_wnd_left(ts), win;
 
 	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_FIN_WAIT1 &&
 	    sk->sk_state != TCP_FIN_WAIT2)
 		return;
-	if (nty_seq_after(ts->rcv_wup + ts->rcv_wnd, ts->rcv_nxt))
-		cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
-	win = nty_window_from_space(free, ts->rcv_ratio, ts->mss,
-				    0xffffU << NTY_WINDOW_SHIFT);
+	win = nty_window_now(sk, NULL);
 	if (win >= 2 * cur && win - cur >= ts->mss)
 		nty_stream_send_ack(sk);
 }
@@ -576,15 +572,8 @@ static int nty_stream_shutdown(struct socket *sock, int how)
 		break;
 	default:
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
-		if (!(how & SEND_SHUTDOWN))
-			break;
-		if (sk->sk_state == TCP_ESTABLISHED) {
-			nty_stream_set_state(sk, TCP_FIN_WAIT1);
+		if (how & SEND_SHUTDOWN)
 			nty_stream_send_fin(sk);
-		} else if (sk->sk_state == TCP_CLOSE_WAIT) {
-			nty_stream_set_state(sk, TCP_LAST_ACK);
-			nty_stream_send_fin(sk);
-		}
 		break;
 	}
 	sk->sk_state_change(sk);
@@ -615,13 +604,7 @@ static void nty_stream_close(struct sock *sk)
 		nty_stream_done(sk);
 		return;
 	}
-	if (sk->sk_state == TCP_ESTABLISHED) {
-		nty_stream_set_state(sk, TCP_FIN_WAIT1);
-		nty_stream_send_fin(sk);
-	} else if (sk->sk_state == TCP_CLOSE_WAIT) {
-		nty_stream_set_state(sk, TCP_LAST_ACK);
-		nty_stream_send_fin(sk);
-	}
+	nty_stream_send_fin(sk);
 }
 
 static int nty_stream_release(struct socket *sock)

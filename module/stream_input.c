@@ -108,27 +108,14 @@ void nty_stream_prequeue_process(struct sock *sk)
  */
 int nty_stream_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	struct net *net = sock_net(sk);
-
 	nty_stamp(skb, NTY_STAMP_SOCK);
 	bh_lock_sock_nested(sk);
-	if (!sock_owned_by_user(sk)) {
-		if (!nty_prequeue(sk, skb))
-			nty_stream_do_rcv(sk, skb);
-		bh_unlock_sock(sk);
-		return 0;
-	}
-	if (likely(!sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				   READ_ONCE(sk->sk_sndbuf)))) {
-		trace_nty_sock_enqueue(sk, skb, NTY_Q_BACKLOG);
-		bh_unlock_sock(sk);
-		NTY_INC_STATS(net, SOCK_BACKLOG_QUEUED);
-		return 0;
-	}
+	if (sock_owned_by_user(sk))
+		return nty_sock_backlog(sk, skb);
+	if (!nty_prequeue(sk, skb))
+		nty_stream_do_rcv(sk, skb);
 	bh_unlock_sock(sk);
-	atomic_inc(&sk->sk_drops);
-	nty_drop(net, skb, NTY_DROP_SOCK_BACKLOG);
-	return -ENOBUFS;
+	return 0;
 }
 
 /**
@@ -284,14 +271,12 @@ static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
 	struct nty_stream_sock *ts = nty_ts(sk);
 	const struct ntyhdr *th = nty_hdr(skb);
 	struct net *net = sock_net(sk);
-	u32 seq = ntohl(th->seq), end_seq, wnd = 0;
+	u32 seq = ntohl(th->seq), end_seq, wnd = nty_rcv_wnd_left(ts);
 	u8 flags = th->flags;
 	struct nty_seg *seg;
 	bool fin = false;
 
 	end_seq = seq + skb->len + !!(flags & NTY_F_FIN);
-	if (nty_seq_after(ts->rcv_wup + ts->rcv_wnd, ts->rcv_nxt))
-		wnd = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
 	/* A FIN needs no window: it takes no buffer. */
 	if (skb->len == 0 && (flags & NTY_F_FIN) && !wnd)
 		wnd = 1;

@@ -22,7 +22,6 @@
 
 /* Headroom every NTY segment is built with: link header, NTY header. */
 #define NTY_TX_HEADROOM		(LL_MAX_HEADER + NTY_HLEN)
-#define NTY_MAX_WINDOW		(0xffffU << NTY_WINDOW_SHIFT)
 
 /**
  * nty_stream_mss - the largest payload a segment on @ifindex may carry
@@ -51,6 +50,28 @@ static int nty_seg_truesize(const struct nty_stream_sock *ts)
 }
 
 /**
+ * nty_window_now - the window the free receive buffer allows now
+ * @sk: the connection
+ * @room: if not NULL, set to the buffer bytes not yet charged
+ *
+ * Segments waiting on the socket backlog will be charged too: the window
+ * leaves room for them, or the sender fills the backlog past its bound.
+ *
+ * Return: the window in bytes (see nty_window_from_space()).
+ */
+u32 nty_window_now(const struct sock *sk, int *room)
+{
+	const struct nty_stream_sock *ts = nty_ts(sk);
+	int r = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
+
+	if (room)
+		*room = r;
+	return nty_window_from_space(r - READ_ONCE(sk->sk_backlog.len),
+				     ts->rcv_ratio, ts->mss ?: 1,
+				     NTY_MAX_WINDOW);
+}
+
+/**
  * nty_select_window - the window to advertise now, and remember it
  * @sk: the connection
  *
@@ -64,18 +85,10 @@ static int nty_seg_truesize(const struct nty_stream_sock *ts)
 u16 nty_select_window(struct sock *sk)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
-	/*
-	 * Segments waiting on the socket backlog will be charged too: leave
-	 * room for them, or the sender fills the backlog past its bound.
-	 */
-	int room = READ_ONCE(sk->sk_rcvbuf) - atomic_read(&sk->sk_rmem_alloc);
-	int free = room - READ_ONCE(sk->sk_backlog.len);
-	u32 cur = 0, win;
+	u32 cur = nty_rcv_wnd_left(ts), win;
+	int room;
 
-	if (nty_seq_after(ts->rcv_wup + ts->rcv_wnd, ts->rcv_nxt))
-		cur = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
-	win = nty_window_from_space(free, ts->rcv_ratio, ts->mss ?: 1,
-				    NTY_MAX_WINDOW);
+	win = nty_window_now(sk, &room);
 	/*
 	 * Only a buffer without room for one more segment takes back what
 	 * was offered (the buffer shrank under SO_RCVBUF, or truesize outgrew
@@ -331,8 +344,12 @@ void nty_stream_retransmit_head(struct sock *sk)
 }
 
 /**
- * nty_stream_send_fin - queue a FIN behind the data already written
+ * nty_stream_send_fin - close our direction: a FIN behind the data
+ *	already written, and the state that waits for its ACK
  * @sk: the connection, owned by the caller in process context
+ *
+ * ESTABLISHED moves to FIN_WAIT1, CLOSE_WAIT to LAST_ACK (as
+ * tcp_close_state()); in any other state there is nothing to close.
  */
 void nty_stream_send_fin(struct sock *sk)
 {
@@ -340,7 +357,11 @@ void nty_stream_send_fin(struct sock *sk)
 	struct nty_seg *seg;
 	struct sk_buff *skb;
 
-	if (ts->fin_sent)
+	if (sk->sk_state == TCP_ESTABLISHED)
+		nty_stream_set_state(sk, TCP_FIN_WAIT1);
+	else if (sk->sk_state == TCP_CLOSE_WAIT)
+		nty_stream_set_state(sk, TCP_LAST_ACK);
+	else
 		return;
 	skb = alloc_skb(NTY_TX_HEADROOM, GFP_KERNEL | __GFP_NOFAIL);
 	skb_reserve(skb, NTY_TX_HEADROOM);

@@ -84,6 +84,9 @@ static inline u32 nty_window_from_space(int free, u32 ratio, u32 mss,
 	return (u32)win & ~((1U << NTY_WINDOW_SHIFT) - 1);
 }
 
+/* The largest window the header's 16-bit field can carry. */
+#define NTY_MAX_WINDOW		(0xffffU << NTY_WINDOW_SHIFT)
+
 #define NTY_RTO_MIN_US		200000U		/* TCP_RTO_MIN */
 #define NTY_RTO_MAX_US		120000000U	/* TCP_RTO_MAX */
 #define NTY_RTO_INIT_US		1000000U	/* TCP_TIMEOUT_INIT */

@@ -109,17 +109,27 @@ static int do_listen(int fd, long count, int quiet, int verbose, int wait)
 	return bad ? 1 : 0;
 }
 
-/* FNV-1a, 64 bits: enough to tell two byte streams apart in a test. */
-static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+/*
+ * What the peer sent: count it and hash it (-q) or print it.
+ * Return: read()'s result.
+ */
+static ssize_t take_in(int fd, unsigned char *buf, size_t size, int quiet,
+		       long long *n, uint64_t *h)
 {
-	while (n--) {
-		h ^= *p++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
+	ssize_t len = read(fd, buf, size);
 
-#define FNV_INIT	0xcbf29ce484222325ULL
+	if (len < 0)
+		perror("ntycat: read");
+	if (len <= 0)
+		return len;
+	*n += len;
+	if (quiet)
+		*h = nty_fnv1a(*h, buf, len);
+	else if (fwrite(buf, 1, len, stdout) != (size_t)len)
+		return -1;
+	fflush(stdout);
+	return len;
+}
 
 /*
  * Stream: copy stdin (or COUNT test blocks) to the peer and the peer to
@@ -128,7 +138,7 @@ static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
 static int do_stream(int fd, long count, long size, int quiet, int wait)
 {
 	static unsigned char buf[65536];
-	uint64_t h_in = FNV_INIT, h_out = FNV_INIT;
+	uint64_t h_in = NTY_FNV_INIT, h_out = NTY_FNV_INIT;
 	long long n_in = 0, n_out = 0;
 	int out_open = 1, in_open = 1;
 	long sent_blocks = 0;
@@ -146,19 +156,11 @@ static int do_stream(int fd, long count, long size, int quiet, int wait)
 		 * reader, which is what the prequeue waits for.
 		 */
 		if (!out_open || count == -2) {
-			len = read(fd, buf, sizeof(buf));
-			if (len < 0) {
-				perror("ntycat: read");
+			len = take_in(fd, buf, sizeof(buf), quiet, &n_in, &h_in);
+			if (len < 0)
 				return 1;
-			}
 			if (len == 0)
 				break;
-			n_in += len;
-			if (quiet)
-				h_in = fnv1a(h_in, buf, len);
-			else if (fwrite(buf, 1, len, stdout) != (size_t)len)
-				return 1;
-			fflush(stdout);
 			continue;
 		}
 		struct pollfd p[2] = {
@@ -181,21 +183,10 @@ static int do_stream(int fd, long count, long size, int quiet, int wait)
 			return 1;
 		}
 		if (in_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
-			len = read(fd, buf, sizeof(buf));
-			if (len < 0) {
-				perror("ntycat: read");
+			len = take_in(fd, buf, sizeof(buf), quiet, &n_in, &h_in);
+			if (len < 0)
 				return 1;
-			}
-			if (len == 0) {
-				in_open = 0;
-			} else {
-				n_in += len;
-				if (quiet)
-					h_in = fnv1a(h_in, buf, len);
-				else if (fwrite(buf, 1, len, stdout) != (size_t)len)
-					return 1;
-				fflush(stdout);
-			}
+			in_open = len > 0;
 		}
 		if (out_open && count >= 0 && (p[0].revents & POLLOUT)) {
 			if (sent_blocks < count) {
@@ -208,7 +199,7 @@ static int do_stream(int fd, long count, long size, int quiet, int wait)
 					perror("ntycat: write");
 					return 1;
 				}
-				h_out = fnv1a(h_out, buf, len);
+				h_out = nty_fnv1a(h_out, buf, len);
 				n_out += len;
 				if (len == size)
 					sent_blocks++;
@@ -229,7 +220,7 @@ static int do_stream(int fd, long count, long size, int quiet, int wait)
 				shutdown(fd, SHUT_WR);
 				out_open = 0;
 			} else {
-				h_out = fnv1a(h_out, buf, len);
+				h_out = nty_fnv1a(h_out, buf, len);
 				n_out += len;
 			}
 		}

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <net/if.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,18 @@ static inline int nty_ifinfo(const char *ifname, int *ifindex,
 	}
 	close(fd);
 	return ret;
+}
+
+/* FNV-1a, 64 bits: enough to tell two byte streams apart in a test. */
+#define NTY_FNV_INIT	0xcbf29ce484222325ULL
+
+static inline uint64_t nty_fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+	while (n--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
 }
 
 /* A counter of /proc/net/nty/snmp in the caller's namespace, -1 if absent. */

@@ -104,36 +104,23 @@ static long softnet_cpu(int cpu, const char *col)
 	return val;
 }
 
-/* The topology, learnt once per test in FIXTURE_SETUP. */
-static struct topo {
-	int fam;
-	int va_ifindex, vb_ifindex;
-	unsigned char va_mac[6], vb_mac[6];
-} topo;
+static struct nty_topo topo;
 
 FIXTURE(dgram) {
-	struct topo *t;
+	struct nty_topo *t;
 };
 
 FIXTURE_SETUP(dgram)
 {
-	cpu_set_t cpu0;
-
 	/*
 	 * One flow, one CPU: with rps_cpus 0 each frame is processed on the
 	 * CPU it arrived on, so a sender that migrates may see its frames
 	 * reordered, as with the kernel's own backlog.  Tests that check order
 	 * send from CPU 0; the RPS test moves itself.
 	 */
-	CPU_ZERO(&cpu0);
-	CPU_SET(0, &cpu0);
-	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu0), &cpu0));
+	ASSERT_EQ(0, pin_cpu(0));
 	self->t = &topo;
-	topo.fam = nty_user_family();
-	enter_ns(NS_A);
-	ASSERT_EQ(0, nty_ifinfo("va", &topo.va_ifindex, topo.va_mac));
-	enter_ns(NS_B);
-	ASSERT_EQ(0, nty_ifinfo("vb", &topo.vb_ifindex, topo.vb_mac));
+	ASSERT_EQ(0, nty_topo_learn(&topo));
 }
 
 FIXTURE_TEARDOWN(dgram)
@@ -159,7 +146,7 @@ static int bind_port(int fd, int fam, int port, int ifindex)
 
 /* Receiver bound to @port in nty-b. */
 static int rx_socket(struct __test_metadata *_metadata,
-		     struct topo *t, int port)
+		     struct nty_topo *t, int port)
 {
 	struct timeval tv = { .tv_sec = 5 };
 	int fd = sock_in(NS_B, t->fam);
@@ -172,7 +159,7 @@ static int rx_socket(struct __test_metadata *_metadata,
 	return fd;
 }
 
-static struct sockaddr_nty to_b(struct topo *t, int port)
+static struct sockaddr_nty to_b(struct nty_topo *t, int port)
 {
 	struct sockaddr_nty a = {
 		.snty_family = t->fam,
@@ -184,7 +171,7 @@ static struct sockaddr_nty to_b(struct topo *t, int port)
 	return a;
 }
 
-static ssize_t send_b(int fd, struct topo *t, int port,
+static ssize_t send_b(int fd, struct nty_topo *t, int port,
 		      const void *buf, size_t len)
 {
 	struct sockaddr_nty a = to_b(t, port);
@@ -193,7 +180,7 @@ static ssize_t send_b(int fd, struct topo *t, int port,
 }
 
 /* @count numbered datagrams of @size bytes from nty-a to nty-b:@port. */
-static int send_seq(struct topo *t, int port, int count, int size)
+static int send_seq(struct nty_topo *t, int port, int count, int size)
 {
 	unsigned char buf[2048] = { 0 };
 	int fd = sock_in(NS_A, t->fam), i;
@@ -214,7 +201,7 @@ static int send_seq(struct topo *t, int port, int count, int size)
 }
 
 /* A child process that sends one datagram to nty-b:@port after @ms. */
-static pid_t send_later(struct topo *t, int port, int ms)
+static pid_t send_later(struct nty_topo *t, int port, int ms)
 {
 	pid_t pid = fork();
 
@@ -312,7 +299,7 @@ TEST_F(dgram, ten_thousand_in_order)
 }
 
 /* Raw frames from AF_PACKET in nty-a: every malformed class. */
-static int inject(struct topo *t, const void *nty, size_t len)
+static int inject(struct nty_topo *t, const void *nty, size_t len)
 {
 	enter_ns(NS_A);
 	return inject_raw(t->va_ifindex, t->va_mac, t->vb_mac, nty, len);

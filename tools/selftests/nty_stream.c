@@ -32,35 +32,18 @@
 #define NETEM_LOSSY \
 	"tc -n nty-a qdisc add dev va root netem delay 1ms loss 5% reorder 25% 50% duplicate 5%"
 
-static struct topo {
-	int fam;
-	int va_ifindex, vb_ifindex;
-	unsigned char va_mac[6], vb_mac[6];
-} topo;
+static struct nty_topo topo;
 
 FIXTURE(stream) {
-	struct topo *t;
+	struct nty_topo *t;
 };
-
-static void pin_cpu(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
-}
 
 FIXTURE_SETUP(stream)
 {
 	/* Senders on one CPU: no reordering between the per-CPU backlogs. */
-	pin_cpu(0);
+	ASSERT_EQ(0, pin_cpu(0));
 	self->t = &topo;
-	topo.fam = nty_user_family();
-	enter_ns(NS_A);
-	ASSERT_EQ(0, nty_ifinfo("va", &topo.va_ifindex, topo.va_mac));
-	enter_ns(NS_B);
-	ASSERT_EQ(0, nty_ifinfo("vb", &topo.vb_ifindex, topo.vb_mac));
+	ASSERT_EQ(0, nty_topo_learn(&topo));
 }
 
 FIXTURE_TEARDOWN(stream)
@@ -176,17 +159,6 @@ static ssize_t read_full(int fd, void *buf, size_t len)
 	}
 	return got;
 }
-
-static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
-{
-	while (n--) {
-		h ^= *p++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-#define FNV_INIT 0xcbf29ce484222325ULL
 
 static void pattern(unsigned char *buf, size_t len, uint64_t off)
 {
@@ -472,7 +444,7 @@ TEST_F(stream, nonblocking_connect_and_accept)
 static void bulk_send(int port, size_t total, int hash_fd)
 {
 	static unsigned char buf[65536];
-	uint64_t h = FNV_INIT;
+	uint64_t h = NTY_FNV_INIT;
 	size_t off = 0, n;
 	int fd;
 
@@ -485,7 +457,7 @@ static void bulk_send(int port, size_t total, int hash_fd)
 		pattern(buf, n, off);
 		if (send(fd, buf, n, 0) != (ssize_t)n)
 			_exit(2);
-		h = fnv1a(h, buf, n);
+		h = nty_fnv1a(h, buf, n);
 		off += n;
 	}
 	if (write(hash_fd, &h, sizeof(h)) != sizeof(h))
@@ -504,7 +476,7 @@ static void bulk_send(int port, size_t total, int hash_fd)
 static int bulk(struct __test_metadata *_metadata, int port, int rcpu)
 {
 	static unsigned char buf[65536];
-	uint64_t h = FNV_INIT, hs = 0;
+	uint64_t h = NTY_FNV_INIT, hs = 0;
 	size_t got = 0;
 	int lfd, s, p[2];
 	ssize_t n;
@@ -523,7 +495,7 @@ static int bulk(struct __test_metadata *_metadata, int port, int rcpu)
 		return -1;
 	set_timeo(s, SO_RCVTIMEO, 60000);
 	while ((n = recv(s, buf, sizeof(buf), 0)) > 0) {
-		h = fnv1a(h, buf, n);
+		h = nty_fnv1a(h, buf, n);
 		got += n;
 	}
 	close(s);
@@ -678,41 +650,47 @@ static int send_msgs(int fd, int n, int size, int gap_ms)
 	return 0;
 }
 
+/*
+ * One round of 20 messages to a reader blocked in recv(), with prequeue
+ * set to @on in nty-b; *queued and *processed get the counters' deltas.
+ */
+static int prequeue_round(int c, struct reader *r, const char *on,
+			  long long *queued, long long *processed)
+{
+	long long q0, p0;
+	pthread_t th;
+
+	sysctl_in(NS_B, "prequeue", on);
+	q0 = nty_snmp("PrequeueQueued");
+	p0 = nty_snmp("PrequeueProcessed");
+	if (pthread_create(&th, NULL, read_msgs, r))
+		return -1;
+	sleep_ms(100);
+	if (send_msgs(c, r->n, r->size, 30))
+		return -1;
+	pthread_join(th, NULL);
+	enter_ns(NS_B);
+	*queued = nty_snmp("PrequeueQueued") - q0;
+	*processed = nty_snmp("PrequeueProcessed") - p0;
+	return r->ok ? 0 : -1;
+}
+
 TEST_F(stream, prequeue_used_only_when_enabled)
 {
-	long long q0, p0, q1, p1;
 	struct reader r = { .n = 20, .size = 32 };
-	pthread_t th;
+	long long q, p;
 	int c;
 
 	ASSERT_EQ(0, pair(7111, &c, &r.fd));
-	sysctl_in(NS_B, "prequeue", "1");
-	q0 = nty_snmp("PrequeueQueued");
-	p0 = nty_snmp("PrequeueProcessed");
-	ASSERT_EQ(0, pthread_create(&th, NULL, read_msgs, &r));
-	sleep_ms(100);
-	ASSERT_EQ(0, send_msgs(c, r.n, r.size, 30));
-	pthread_join(th, NULL);
-	EXPECT_TRUE(r.ok);
-	enter_ns(NS_B);
-	q1 = nty_snmp("PrequeueQueued") - q0;
-	p1 = nty_snmp("PrequeueProcessed") - p0;
+	ASSERT_EQ(0, prequeue_round(c, &r, "1", &q, &p));
 	/* A blocked reader gets most segments through the prequeue ... */
-	EXPECT_GE(q1, r.n / 2);
+	EXPECT_GE(q, r.n / 2);
 	/* ... and processes each of them itself. */
-	EXPECT_EQ(q1, p1);
+	EXPECT_EQ(q, p);
 
-	sysctl_in(NS_B, "prequeue", "0");
-	q0 = nty_snmp("PrequeueQueued");
-	p0 = nty_snmp("PrequeueProcessed");
-	ASSERT_EQ(0, pthread_create(&th, NULL, read_msgs, &r));
-	sleep_ms(100);
-	ASSERT_EQ(0, send_msgs(c, r.n, r.size, 30));
-	pthread_join(th, NULL);
-	EXPECT_TRUE(r.ok);
-	enter_ns(NS_B);
-	EXPECT_EQ(0, nty_snmp("PrequeueQueued") - q0);
-	EXPECT_EQ(0, nty_snmp("PrequeueProcessed") - p0);
+	ASSERT_EQ(0, prequeue_round(c, &r, "0", &q, &p));
+	EXPECT_EQ(0, q);
+	EXPECT_EQ(0, p);
 	close(c);
 	close(r.fd);
 }
@@ -1025,7 +1003,7 @@ TEST_F(stream, five_receive_cases_counted)
 {
 	static const char * const counters[] = { "DupSegs", "PartialDupSegs",
 				   "OutOfWindowSegs", "OfoQueued" };
-	long long before[4], after[4];
+	long long before[4], after[4], disc0, resets0;
 	struct raw_peer p = { .sport = 30000, .dport = 7121 };
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	struct ntyhdr nh;
@@ -1094,7 +1072,33 @@ TEST_F(stream, five_receive_cases_counted)
 	EXPECT_EQ(12, read_full(s, buf, 12));
 	EXPECT_STREQ("abcdefghijkl", buf);
 
-	raw_send(&p, NTY_F_RST, una + 12, NULL, 0);
+	/*
+	 * Malformed for a connection: data without ACK, and an ACK of bytes
+	 * never sent (answered with an ACK): both dropped as bad_segment,
+	 * counted in InDiscards, nothing delivered.  A RST outside the
+	 * window is ignored; inside it, it resets.
+	 */
+	enter_ns(NS_B);
+	disc0 = nty_snmp("InDiscards");
+	resets0 = nty_snmp("EstabResets");
+	ASSERT_EQ(0, raw_send(&p, 0, una + 12, "xx", 2));
+	p.rcv_nxt += 1000;
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 12, "yy", 2));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(una + 12, ntohl(nh.ack_seq));
+	p.rcv_nxt -= 1000;
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, una + 12 + (1u << 30), NULL, 0));
+	sleep_ms(300);
+	enter_ns(NS_B);
+	EXPECT_EQ(3, nty_snmp("InDiscards") - disc0);
+	EXPECT_EQ(-1, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, una + 12, NULL, 0));
+	sleep_ms(300);
+	enter_ns(NS_B);
+	EXPECT_EQ(1, nty_snmp("EstabResets") - resets0);
+	EXPECT_EQ(-1, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(ECONNRESET, errno);
 	close(s);
 	close(lfd);
 	close(p.rx);

@@ -168,6 +168,32 @@ static inline double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* The selftests' topology (topo.sh), learnt once per test. */
+struct nty_topo {
+	int fam;
+	int va_ifindex, vb_ifindex;
+	unsigned char va_mac[6], vb_mac[6];
+};
+
+static inline int nty_topo_learn(struct nty_topo *t)
+{
+	t->fam = nty_user_family();
+	enter_ns("nty-a");
+	if (nty_ifinfo("va", &t->va_ifindex, t->va_mac))
+		return -1;
+	enter_ns("nty-b");
+	return nty_ifinfo("vb", &t->vb_ifindex, t->vb_mac);
+}
+
+static inline int pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
 /* Send @len bytes after an Ethernet header from @ifindex (AF_PACKET). */
 static inline int inject_raw(int ifindex, const unsigned char *src,
 			     const unsigned char *dst, const void *nty,
