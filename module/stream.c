@@ -436,6 +436,10 @@ static int nty_stream_recvmsg(struct socket *sock, struct msghdr *msg,
 	if (copied > 0 && !(flags & MSG_PEEK))
 		nty_stream_cleanup_rbuf(sk);
 	release_sock(sk);
+	/* abi.md: recvfrom() names the sender, for streams too: the peer. */
+	if (copied >= 0 && msg->msg_name)
+		msg->msg_namelen = nty_sock_getname(sock, msg->msg_name, 1) > 0 ?
+				   sizeof(struct sockaddr_nty) : 0;
 	return copied;
 }
 

@@ -232,6 +232,14 @@ TEST_F(stream, handshake_echo_and_states)
 	ASSERT_EQ(5, send(c, "hello", 5, 0));
 	ASSERT_EQ(5, read_full(s, buf, 5));
 	EXPECT_EQ(0, memcmp(buf, "hello", 5));
+	/* recvfrom() names the peer, as abi.md asks of every socket. */
+	ASSERT_EQ(1, send(c, "!", 1, 0));
+	memset(&peer, 0, sizeof(peer));
+	alen = sizeof(peer);
+	ASSERT_EQ(1, recvfrom(s, buf, 1, 0, (struct sockaddr *)&peer, &alen));
+	EXPECT_EQ(sizeof(peer), alen);
+	EXPECT_EQ(0, memcmp(peer.snty_addr, self->t->va_mac, 6));
+	EXPECT_EQ(self->t->vb_ifindex, peer.snty_ifindex);
 	ASSERT_EQ(3, send(s, "bye", 3, 0));
 	ASSERT_EQ(3, read_full(c, buf, 3));
 	EXPECT_EQ(0, memcmp(buf, "bye", 3));
