@@ -86,6 +86,7 @@ void nty_sklist_del(struct sock *sk)
  * Return: 0 when queued, -ENOBUFS when dropped.
  */
 int nty_sock_backlog(struct sock *sk, struct sk_buff *skb)
+	__releases(&sk->sk_lock.slock)
 {
 	struct net *net = sock_net(sk);
 

@@ -543,7 +543,8 @@ int nty_sock_getsockopt(struct socket *sock, int level, int optname,
 			char __user *optval, int __user *optlen);
 int nty_check_addr(const struct sockaddr *uaddr, int len);
 void nty_sock_setup(struct sock *sk, struct nty_net *nn);
-int nty_sock_backlog(struct sock *sk, struct sk_buff *skb);
+int nty_sock_backlog(struct sock *sk, struct sk_buff *skb)
+	__releases(&sk->sk_lock.slock);
 void nty_sklist_add(struct sock *sk);
 void nty_sklist_del(struct sock *sk);
 
