@@ -78,6 +78,7 @@ struct result {
 	double trans, p50, p99, p999;		/* rr (ns) */
 	double cpu_s, softirq_s, csw, recvs;	/* server side */
 	double mem_per_conn, slab_per_conn;	/* mem */
+	double conns;				/* mem: still connected */
 };
 
 static int fam;
@@ -581,17 +582,29 @@ static void client_mem(int sync, struct result *res)
 {
 	struct rlimit rl = { o.conns + 1024, o.conns + 1024 };
 	double free0, slab0, free1, slab1;
-	int i;
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	int i, *fds;
 
+	fds = calloc(o.conns, sizeof(*fds));
+	if (!fds)
+		die("calloc");
 	setrlimit(RLIMIT_NOFILE, &rl);
 	settle();
 	free0 = mem_field("MemFree");
 	slab0 = mem_field("Slab");
 	for (i = 0; i < o.conns; i++)
-		client_connect();
+		fds[i] = client_connect();
 	settle();
 	free1 = mem_field("MemFree");
 	slab1 = mem_field("Slab");
+	/* Only connections still established count as measured. */
+	for (i = 0; i < o.conns; i++) {
+		plen = sizeof(peer);
+		if (!getpeername(fds[i], (struct sockaddr *)&peer, &plen))
+			res->conns++;
+	}
+	free(fds);
 	/* Both ends of each connection live in this machine. */
 	res->mem_per_conn = (free0 - free1) / o.conns;
 	res->slab_per_conn = (slab1 - slab0) / o.conns;
@@ -657,7 +670,8 @@ static void report(const struct result *res)
 		       softirq);
 		printf("\"csw_per_recv\": %.3f, \"mem_per_conn\": %.1f, ",
 		       csw_per_recv, MED(mem_per_conn));
-		printf("\"slab_per_conn\": %.1f}\n", MED(slab_per_conn));
+		printf("\"slab_per_conn\": %.1f, \"conns\": %.0f}\n",
+		       MED(slab_per_conn), MED(conns));
 		return;
 	}
 	printf("%-10s %-4s %6d B  ", proto_names[o.proto], mode_names[o.mode],

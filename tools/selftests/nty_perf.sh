@@ -19,9 +19,9 @@ import json, sys
 keys = ["label", "proto", "mode", "size", "secs", "repeats", "extra_sockets",
         "frames_per_s", "bytes_per_s", "trans_per_s", "p50_us", "p99_us",
         "p999_us", "server_cpu_s", "softirq_s", "csw_per_recv",
-        "mem_per_conn", "slab_per_conn"]
+        "mem_per_conn", "slab_per_conn", "conns"]
 metric = {"rate": "bytes_per_s", "rr": "trans_per_s", "crr": "trans_per_s",
-          "mem": "slab_per_conn"}
+          "mem": "conns"}
 bad = 0
 for line in open(sys.argv[1]):
     d = json.loads(line)
