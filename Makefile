@@ -33,7 +33,11 @@ modules:
 setup:
 	@$(TOP)/scripts/setup
 
-tools: tools/ntycat tools/ntyperf $(SELFTESTS)
+tools: tools/ntycat tools/ntyperf tools/ip/link_ntynic.so $(SELFTESTS)
+
+# ip's plugin for "type ntynic peer name X": IP_LIB_DIR=$(TOP)/tools/ip
+tools/ip/link_ntynic.so: tools/ip/link_ntynic.c
+	$(CC) -O2 -g -Wall -Werror -fPIC -shared -o $@ $< -ldl
 
 tools/ntycat: tools/ntycat.c tools/lib/nty_user.h include/uapi/linux/nty.h
 	$(CC) $(CFLAGS_TOOLS) -o $@ $<

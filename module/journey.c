@@ -38,6 +38,8 @@ struct nty_journey {
 	u32	d_poll;
 	u32	d_sock;
 	u32	d_copy;
+	u32	d_ring;
+	u32	d_irq;
 	u16	lport;
 	unsigned long ino;
 };
@@ -98,6 +100,15 @@ static void nty_journey_record(struct sk_buff *skb, u8 outcome, u8 stage,
 	j->d_backlog = cb->d_backlog;
 	j->d_poll = cb->d_poll;
 	j->d_sock = cb->d_sock;
+	if (cb->d_irq) {
+		/* Frames from an ntynic: how long before the handler. */
+		u64 t_ring = ktime_to_ns(skb_hwtstamps(skb)->hwtstamp);
+
+		if (t_ring && t_ring < cb->t_rcv)
+			j->d_ring = min_t(u64, cb->t_rcv - t_ring, U32_MAX);
+		if (cb->d_irq > 1)
+			j->d_irq = cb->d_irq;
+	}
 	if (sk) {
 		j->lport = ntohs(nty_sk(sk)->sport);
 		j->ino = ino;
@@ -155,11 +166,12 @@ static void nty_journey_show_one(struct seq_file *seq, const struct nty_journey 
 		   ntohs(j->sport), ntohs(j->dport), j->ifindex, j->t_rcv,
 		   j->d_backlog, j->d_poll, j->d_sock, j->d_copy);
 	if (j->outcome == NTY_J_DELIVERED)
-		seq_printf(seq, "delivered socket %s %u %lu\n",
+		seq_printf(seq, "delivered socket %s %u %lu",
 			   nty_queue_names[j->queue], j->lport, j->ino);
 	else
-		seq_printf(seq, "dropped %s %s 0 0\n", nty_stage_name(j->stage),
+		seq_printf(seq, "dropped %s %s 0 0", nty_stage_name(j->stage),
 			   nty_drop_kind_name(j->kind));
+	seq_printf(seq, " %u %u\n", j->d_ring, j->d_irq);
 }
 
 static int nty_journeys_show(struct seq_file *seq, void *v)
@@ -176,7 +188,7 @@ static int nty_journeys_show(struct seq_file *seq, void *v)
 	last = nty_journey_seq;
 	spin_unlock_irq(&nty_journey_lock);
 
-	seq_puts(seq, "seq saddr sport dport ifindex t_rcv_ns backlog_ns poll_ns sock_ns copy_ns outcome where what socket_port socket_ino\n");
+	seq_puts(seq, "seq saddr sport dport ifindex t_rcv_ns backlog_ns poll_ns sock_ns copy_ns outcome where what socket_port socket_ino ring_ns irq_ns\n");
 	for (i = 1; i <= journey_len; i++) {
 		const struct nty_journey *j = &copy[(last + i) % journey_len];
 

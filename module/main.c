@@ -3,8 +3,8 @@
  * NTY module init and exit: registers, in dependency order, the socket
  * tables, the per-CPU backlog, the per-namespace state (counters,
  * /proc/net/nty, /proc/sys/net/nty), the address family, the packet_type
- * (so that no frame arrives before every stage behind it exists) and the
- * debugfs directory.  Exit mirrors init exactly.
+ * (so that no frame arrives before every stage behind it exists), the
+ * debugfs directory and the ntynic link type.  Exit mirrors init exactly.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -62,10 +62,15 @@ static int __init nty_init(void)
 	ret = nty_debugfs_init();
 	if (ret < 0)
 		goto err_debugfs;
+	ret = nty_nic_init();
+	if (ret < 0)
+		goto err_nic;
 
 	pr_info("loaded: family %d, ethertype %#06x\n", nty_family, ethertype);
 	return 0;
 
+err_nic:
+	nty_debugfs_exit();
 err_debugfs:
 	nty_input_exit();
 err_input:
@@ -83,6 +88,7 @@ err_journey:
 
 static void __exit nty_exit(void)
 {
+	nty_nic_exit();
 	nty_debugfs_exit();
 	nty_input_exit();
 	nty_af_exit();

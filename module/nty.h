@@ -154,6 +154,9 @@ struct nty_seg {
  * @d_poll: ns from @t_rcv to the NAPI poll
  * @d_sock: ns from @t_rcv to a socket queue
  * @journey: sequence number of its packet journey entry, 0 = none
+ * @d_irq: ns from the ntynic hard IRQ that got the frame polled to
+ *	@t_rcv; 0 = not from an ntynic (the ring time is the skb's
+ *	hardware timestamp)
  *
  * Kept clear of the tail of skb->cb, where struct sock_skb_cb (the drop
  * count for SO_RXQ_OVFL) lives once the frame is on a socket.
@@ -175,6 +178,7 @@ struct nty_skb_cb {
 	u32		d_poll;
 	u32		d_sock;
 	u32		journey;
+	u32		d_irq;
 };
 
 #define NTY_SKB_CB(skb) ((struct nty_skb_cb *)((skb)->cb))
@@ -396,11 +400,13 @@ struct dentry;
 bool nty_fail_backlog(void);
 bool nty_fail_sock_enqueue(void);
 bool nty_fail_send_alloc(void);
+bool nty_fail_nic_refill(void);
 void nty_fault_init(struct dentry *dir);
 #else
 static inline bool nty_fail_backlog(void) { return false; }
 static inline bool nty_fail_sock_enqueue(void) { return false; }
 static inline bool nty_fail_send_alloc(void) { return false; }
+static inline bool nty_fail_nic_refill(void) { return false; }
 static inline void nty_fault_init(struct dentry *dir) { }
 #endif
 
@@ -423,10 +429,17 @@ void nty_timing_copied(struct sock *sk, struct sk_buff *skb,
 		       struct msghdr *msg);
 void nty_hist_backlog_len(unsigned int qlen);
 void nty_hist_poll(int work);
+void nty_hist_nic_ring(u64 ns);
+void nty_hist_nic_irq(u64 ns);
 int nty_timing_get(void);
 void nty_timing_put(void);
 void nty_timing_debugfs(struct dentry *dir);
 void nty_timing_exit(void);
+
+static inline bool nty_timing_on(void)
+{
+	return static_branch_unlikely(&nty_timing_key);
+}
 
 static inline void nty_stamp(struct sk_buff *skb, enum nty_stamp stage)
 {
@@ -459,6 +472,12 @@ __sum16 nty_csum(const void *buf, unsigned int len);
 enum nty_hdr_verdict nty_check_header(const struct ntyhdr *nh,
 				      unsigned int frame_len);
 enum nty_hdr_verdict nty_validate_skb(struct sk_buff *skb);
+
+/* nic.c and its stages: ntynic, the virtual NIC. */
+int nty_nic_init(void);
+void nty_nic_exit(void);
+extern const struct net_device_ops nty_nic_netdev_ops;
+bool nty_nic_rx_times(const struct sk_buff *skb, u64 *t_ring, u64 *t_irq);
 
 /* input.c: the packet_type handler. */
 int nty_input_init(void);

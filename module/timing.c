@@ -11,7 +11,11 @@
  *   total          packet_type handler -> copy to user
  *
  * and, with no time involved, frames per poll call and backlog length at
- * enqueue.  /sys/kernel/debug/nty/latency shows them (write to reset);
+ * enqueue.  Frames from an ntynic add the NIC's stages:
+ *
+ *   nic_ring_wait  frame lands in the RX ring -> the NIC poll takes it
+ *   nic_irq_to_poll  hard IRQ -> the NAPI poll it scheduled (per IRQ)
+ *  /sys/kernel/debug/nty/latency shows them (write to reset);
  * /sys/kernel/debug/nty/timing (0 or 1) switches them.  Stamping runs
  * behind the nty_timing_key static branch, on while the histograms are
  * enabled or any socket has NTY_STAGE_TIMES set.
@@ -36,6 +40,8 @@ enum nty_hist_id {
 	NTY_HIST_TOTAL,
 	NTY_HIST_POLL_FRAMES,
 	NTY_HIST_BACKLOG_LEN,
+	NTY_HIST_NIC_RING,
+	NTY_HIST_NIC_IRQ,
 	__NTY_HIST_MAX
 };
 
@@ -46,6 +52,8 @@ static const char * const nty_hist_names[__NTY_HIST_MAX] = {
 	[NTY_HIST_TOTAL]	= "total_ns",
 	[NTY_HIST_POLL_FRAMES]	= "frames_per_poll",
 	[NTY_HIST_BACKLOG_LEN]	= "backlog_len_at_enqueue",
+	[NTY_HIST_NIC_RING]	= "nic_ring_wait_ns",
+	[NTY_HIST_NIC_IRQ]	= "nic_irq_to_poll_ns",
 };
 
 static DEFINE_PER_CPU(u64 [__NTY_HIST_MAX][NTY_HIST_BUCKETS], nty_hist);
@@ -85,12 +93,21 @@ void nty_timing_put(void)
 void nty_stamp_rcv(struct sk_buff *skb)
 {
 	struct nty_skb_cb *cb = NTY_SKB_CB(skb);
+	u64 t_ring, t_irq;
 
+	/* The tail of skb->cb is struct sock_skb_cb's. */
+	BUILD_BUG_ON(offsetofend(struct nty_skb_cb, d_irq) >
+		     sizeof(skb->cb) - sizeof(struct sock_skb_cb));
 	/* The cb is ours now: clear what a dropped frame's journey shows. */
-	memset(cb, 0, sizeof(*cb));
+	memset(cb, 0, offsetofend(struct nty_skb_cb, d_irq));
 	ether_addr_copy(cb->saddr, eth_hdr(skb)->h_source);
-	if (static_branch_unlikely(&nty_timing_key))
+	if (static_branch_unlikely(&nty_timing_key)) {
 		cb->t_rcv = ktime_get_ns();
+		/* From an ntynic: the IRQ time, or 1 ns to say "NIC frame". */
+		if (nty_nic_rx_times(skb, &t_ring, &t_irq))
+			cb->d_irq = t_irq && t_irq < cb->t_rcv ?
+				min_t(u64, cb->t_rcv - t_irq, U32_MAX) : 1;
+	}
 }
 
 /**
@@ -141,6 +158,26 @@ void nty_hist_poll(int work)
 {
 	if (static_branch_unlikely(&nty_timing_key) && READ_ONCE(nty_hist_on))
 		nty_hist_add(NTY_HIST_POLL_FRAMES, work);
+}
+
+/**
+ * nty_hist_nic_ring - note how long a frame waited in an ntynic RX ring
+ * @ns: from the "DMA" to the poll taking it
+ */
+void nty_hist_nic_ring(u64 ns)
+{
+	if (READ_ONCE(nty_hist_on))
+		nty_hist_add(NTY_HIST_NIC_RING, ns);
+}
+
+/**
+ * nty_hist_nic_irq - note how long an ntynic hard IRQ's poll took to run
+ * @ns: from the hard IRQ to its NAPI poll
+ */
+void nty_hist_nic_irq(u64 ns)
+{
+	if (READ_ONCE(nty_hist_on))
+		nty_hist_add(NTY_HIST_NIC_IRQ, ns);
 }
 
 /**

@@ -29,6 +29,41 @@
 			 { NTY_Q_PREQUEUE, "prequeue" },		\
 			 { NTY_Q_OFO, "ofo" })
 
+/* Stage 1: an ntynic channel's hard IRQ ran (the CPU is the event's). */
+TRACE_EVENT(nty_nic_irq,
+	TP_PROTO(int ifindex, int queue),
+	TP_ARGS(ifindex, queue),
+	TP_STRUCT__entry(
+		__field(int, ifindex)
+		__field(int, queue)
+	),
+	TP_fast_assign(
+		__entry->ifindex = ifindex;
+		__entry->queue = queue;
+	),
+	TP_printk("ifindex=%d queue=%d", __entry->ifindex, __entry->queue)
+);
+
+/* Stage 1b: an ntynic channel's NAPI poll took @work of @budget. */
+TRACE_EVENT(nty_nic_poll,
+	TP_PROTO(int ifindex, int queue, int work, int budget),
+	TP_ARGS(ifindex, queue, work, budget),
+	TP_STRUCT__entry(
+		__field(int, ifindex)
+		__field(int, queue)
+		__field(int, work)
+		__field(int, budget)
+	),
+	TP_fast_assign(
+		__entry->ifindex = ifindex;
+		__entry->queue = queue;
+		__entry->work = work;
+		__entry->budget = budget;
+	),
+	TP_printk("ifindex=%d queue=%d work=%d budget=%d", __entry->ifindex,
+		  __entry->queue, __entry->work, __entry->budget)
+);
+
 /* Stage 2: the packet_type handler took a frame. */
 TRACE_EVENT(nty_rcv,
 	TP_PROTO(const struct sk_buff *skb),

@@ -134,4 +134,18 @@ struct ntyhdr {
 /* Frames the receive path may carry: header plus at most 64 KiB - 1. */
 #define NTY_MAX_LEN		0xffff
 
+/*
+ * ntynic link attributes (IFLA_INFO_DATA of kind "ntynic"): the peer's
+ * struct ifinfomsg followed by its IFLA_* attributes, as with veth's
+ * VETH_INFO_PEER, whose number it shares so that "ip link add A type
+ * ntynic peer name B" can use iproute2's veth parser.
+ */
+enum {
+	NTYNIC_INFO_UNSPEC,
+	NTYNIC_INFO_PEER,
+	__NTYNIC_INFO_MAX
+};
+
+#define NTYNIC_INFO_MAX	(__NTYNIC_INFO_MAX - 1)
+
 #endif /* _UAPI_LINUX_NTY_H */

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stage 1b, the NIC's NAPI poll, run by net_rx_action() on the CPU whose
+ * hard IRQ scheduled it.  Within its budget (the weight, 64) it reaps TX
+ * completions (freeing the sent skbs, telling BQL), takes completed RX
+ * descriptors, builds an skb around each buffer with no copy
+ * (napi_build_skb), lets eth_type_trans() and GRO (ethtool -K gro) have
+ * it, and gives the descriptor a fresh buffer.  When it finishes under
+ * budget it completes NAPI and unmasks the interrupt; a poll that used
+ * its whole budget stays scheduled, as the kernel expects.
+ */
+#include <linux/etherdevice.h>
+#include <linux/skbuff.h>
+
+#include "nty.h"
+#include "nic.h"
+#include "trace.h"
+
+/**
+ * nty_nic_tx_reap - reap channel @q's TX completions
+ * @q: the channel
+ * @budget: the poll's budget; 0 outside NAPI (the skbs are then freed
+ *	with dev_kfree_skb_any)
+ */
+void nty_nic_tx_reap(struct nty_nic_queue *q, int budget)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(q->dev, q->index);
+	u32 head = smp_load_acquire(&q->tx_head);
+	unsigned int pkts = 0, bytes = 0;
+	struct nty_nic_tx_desc *d;
+
+	while (q->tx_tail != head) {
+		d = &q->tx_ring[q->tx_tail & (q->tx_size - 1)];
+		pkts++;
+		bytes += d->len;
+		napi_consume_skb(d->skb, budget);
+		d->skb = NULL;
+		q->tx_tail++;
+	}
+	if (!pkts)
+		return;
+	netdev_tx_completed_queue(txq, pkts, bytes);
+	u64_stats_update_begin(&q->stats.rx_syncp);
+	u64_stats_add(&q->stats.tx_completed, pkts);
+	u64_stats_update_end(&q->stats.rx_syncp);
+	/* Pairs with the barrier in nty_nic_start_xmit(). */
+	smp_mb();
+	if (netif_tx_queue_stopped(txq) && nty_nic_tx_used(q) < q->tx_size)
+		netif_tx_wake_queue(txq);
+}
+
+/**
+ * nty_nic_refill - give every taken RX descriptor a new buffer
+ * @q: the channel
+ *
+ * A failed allocation leaves the rest empty; the device finds no ready
+ * descriptor there and drops, as a NIC starved of buffers does.
+ */
+void nty_nic_refill(struct nty_nic_queue *q)
+{
+	struct nty_nic_rx_desc *d;
+	struct page *page;
+
+	while (q->rx_fill != q->rx_clean) {
+		d = &q->rx_ring[q->rx_fill & (q->rx_size - 1)];
+		page = nty_fail_nic_refill() ? NULL : dev_alloc_page();
+		if (!page) {
+			u64_stats_update_begin(&q->stats.rx_syncp);
+			u64_stats_inc(&q->stats.refill_failures);
+			u64_stats_update_end(&q->stats.rx_syncp);
+			return;
+		}
+		d->page = page;
+		/* The buffer is set before the device may write into it. */
+		smp_store_release(&d->state, NTY_DESC_READY);
+		q->rx_fill++;
+	}
+}
+
+/* Take up to @budget completed RX descriptors to the stack. */
+static int nty_nic_rx(struct nty_nic_queue *q, int budget)
+{
+	unsigned int bytes = 0;
+	struct nty_nic_rx_desc *d;
+	struct sk_buff *skb;
+	int work = 0, lost = 0;
+	struct page *page;
+	u64 now = 0, t_ring;
+	u32 len;
+
+	while (work + lost < budget) {
+		d = &q->rx_ring[q->rx_clean & (q->rx_size - 1)];
+		/* Pairs with the "DMA"'s release: the frame is in the page. */
+		if (smp_load_acquire(&d->state) != NTY_DESC_DONE)
+			break;
+		page = d->page;
+		len = d->len;
+		t_ring = d->t_ring;
+		d->page = NULL;
+		WRITE_ONCE(d->state, NTY_DESC_EMPTY);
+		q->rx_clean++;
+
+		skb = napi_build_skb(page_address(page), PAGE_SIZE);
+		if (unlikely(!skb)) {
+			put_page(page);
+			lost++;
+			continue;
+		}
+		skb_reserve(skb, NTY_NIC_HEADROOM);
+		skb_put(skb, len);
+		if (t_ring) {
+			/* The NIC's receive timestamp: when it hit the ring. */
+			skb_hwtstamps(skb)->hwtstamp = ns_to_ktime(t_ring);
+			if (!now)
+				now = ktime_get_ns();
+			nty_hist_nic_ring(now - t_ring);
+		}
+		skb_record_rx_queue(skb, q->index);
+		skb->protocol = eth_type_trans(skb, q->dev);
+		bytes += len;
+		work++;
+		napi_gro_receive(&q->napi, skb);
+	}
+	u64_stats_update_begin(&q->stats.rx_syncp);
+	u64_stats_add(&q->stats.rx_packets, work);
+	u64_stats_add(&q->stats.rx_bytes, bytes);
+	u64_stats_add(&q->stats.build_failures, lost);
+	u64_stats_update_end(&q->stats.rx_syncp);
+	return work + lost;
+}
+
+/**
+ * nty_nic_poll - the channel's NAPI poll
+ * @napi: the channel's NAPI instance
+ * @budget: frames it may take (the weight)
+ *
+ * Return: RX descriptors taken; @budget keeps the poll scheduled.
+ */
+int nty_nic_poll(struct napi_struct *napi, int budget)
+{
+	struct nty_nic_queue *q = container_of(napi, struct nty_nic_queue,
+					       napi);
+	int work;
+
+	WRITE_ONCE(q->poll_cpu, smp_processor_id());
+	if (!q->irq_polled) {
+		q->irq_polled = true;
+		if (nty_timing_on())
+			nty_hist_nic_irq(ktime_get_ns() - READ_ONCE(q->irq_time));
+	}
+	nty_nic_tx_reap(q, budget);
+	work = nty_nic_rx(q, budget);
+	nty_nic_refill(q);
+	/* Empty descriptors left behind: stay scheduled and try again. */
+	if (q->rx_fill != q->rx_clean)
+		work = budget;
+
+	u64_stats_update_begin(&q->stats.rx_syncp);
+	u64_stats_inc(&q->stats.polls);
+	if (work >= budget)
+		u64_stats_inc(&q->stats.budget_exhausted);
+	u64_stats_update_end(&q->stats.rx_syncp);
+	trace_nty_nic_poll(q->dev->ifindex, q->index, work, budget);
+
+	if (work < budget && napi_complete_done(napi, work)) {
+		/* GRO has flushed: no frame of this run is left to stamp. */
+		WRITE_ONCE(q->poll_cpu, -1);
+		nty_nic_irq_unmask(q);
+	}
+	return min(work, budget);
+}
+
+/**
+ * nty_nic_rx_times - when a frame from an ntynic hit the ring and when
+ *	the hard IRQ that got it polled ran
+ * @skb: the frame, at the packet_type handler
+ * @t_ring: set to the ring time, CLOCK_MONOTONIC ns
+ * @t_irq: set to the IRQ time
+ *
+ * The IRQ time is known only while the frame's own poll runs on this CPU
+ * (not after kernel RPS moved it to another CPU's backlog).
+ *
+ * Return: true if @skb came from an ntynic channel and was timed.
+ */
+bool nty_nic_rx_times(const struct sk_buff *skb, u64 *t_ring, u64 *t_irq)
+{
+	const struct net_device *dev = skb->dev;
+	const struct nty_nic_queue *q;
+	const struct nty_nic *nic;
+	u16 qi;
+
+	if (!dev || dev->netdev_ops != &nty_nic_netdev_ops ||
+	    !skb_rx_queue_recorded(skb))
+		return false;
+	*t_ring = ktime_to_ns(skb_shinfo(skb)->hwtstamps.hwtstamp);
+	if (!*t_ring)
+		return false;
+	nic = netdev_priv(dev);
+	qi = skb_get_rx_queue(skb);
+	*t_irq = 0;
+	if (qi < nic->max_channels) {
+		q = &nic->queues[qi];
+		if (READ_ONCE(q->poll_cpu) == smp_processor_id())
+			*t_irq = READ_ONCE(q->irq_time);
+	}
+	return true;
+}
