@@ -7,6 +7,7 @@
 #define _NTY_COMPAT_H
 
 #include <linux/version.h>
+#include <linux/ethtool.h>
 #include <linux/netdevice.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
@@ -73,6 +74,16 @@ static inline void nty_sock_custom_sockopt(struct socket *sock)
 {
 #ifdef SOCK_CUSTOM_SOCKOPT
 	set_bit(SOCK_CUSTOM_SOCKOPT, &sock->flags);
+#endif
+}
+
+/* 6.8 added ethtool_puts() for strings without a format. */
+static inline void nty_ethtool_puts(u8 **data, const char *str)
+{
+#if KERNEL_VERSION(6, 8, 0) <= LINUX_VERSION_CODE
+	ethtool_puts(data, str);
+#else
+	ethtool_sprintf(data, "%.*s", ETH_GSTRING_LEN, str);
 #endif
 }
 

@@ -22,6 +22,7 @@
 #define NTY_NIC_RING_MIN	8
 #define NTY_NIC_RING_MAX	4096
 #define NTY_NIC_MAX_USECS	1000000
+#define NTY_NIC_REFILL_RETRY_US	1000
 
 /* Each RX buffer is one page: headroom, the frame, then skb_shared_info. */
 #define NTY_NIC_HEADROOM	NET_SKB_PAD
@@ -134,6 +135,7 @@ struct nty_nic_queue_stats {
  * @timer_armed: @coalesce_timer is pending
  * @rx_pending: RX completions since the interrupt was last unmasked
  * @tx_pending: TX completions since then
+ * @refill_retry: the timer is to interrupt for a failed refill
  * @coalesce_timer: fires rx-usecs/tx-usecs after the first completion
  * @irq_work: delivers the interrupt when @irq_cpu is the raising CPU
  * @irq_csd: delivers it to another CPU, by IPI
@@ -169,6 +171,7 @@ struct nty_nic_queue {
 	bool			timer_armed;
 	u32			rx_pending;
 	u32			tx_pending;
+	bool			refill_retry;
 	struct hrtimer		coalesce_timer;
 	struct irq_work		irq_work;
 	call_single_data_t	irq_csd;
@@ -229,6 +232,7 @@ static inline u32 nty_nic_tx_used(const struct nty_nic_queue *q)
 void nty_nic_irq_init(struct nty_nic_queue *q);
 void nty_nic_irq_event(struct nty_nic_queue *q, bool tx);
 void nty_nic_irq_unmask(struct nty_nic_queue *q);
+void nty_nic_irq_refill_retry(struct nty_nic_queue *q);
 void nty_nic_irq_start(struct nty_nic_queue *q);
 void nty_nic_irq_stop(struct nty_nic_queue *q);
 

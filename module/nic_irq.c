@@ -33,6 +33,7 @@ static void nty_nic_irq_handler(struct nty_nic_queue *q)
 		q->irq_masked = true;
 		q->rx_pending = 0;
 		q->tx_pending = 0;
+		q->refill_retry = false;
 		q->irq_time = ktime_get_ns();
 		q->irq_polled = false;
 		u64_stats_update_begin(&q->stats.irq_syncp);
@@ -41,7 +42,7 @@ static void nty_nic_irq_handler(struct nty_nic_queue *q)
 	}
 	spin_unlock(&q->irq_lock);
 	if (run) {
-		trace_nty_nic_irq(q->dev->ifindex, q->index);
+		trace_nty_nic_irq(q->dev, q->index);
 		napi_schedule_irqoff(&q->napi);
 	}
 	/* Last touch of @q: nty_nic_irq_stop() waits for this. */
@@ -104,7 +105,7 @@ static enum hrtimer_restart nty_nic_coalesce_timer(struct hrtimer *timer)
 	spin_lock_irqsave(&q->irq_lock, flags);
 	q->timer_armed = false;
 	if (q->running && !q->irq_masked && !q->irq_raised &&
-	    (q->rx_pending || q->tx_pending))
+	    (q->rx_pending || q->tx_pending || q->refill_retry))
 		nty_nic_raise(q, NTY_NIC_IRQ_TIMER);
 	spin_unlock_irqrestore(&q->irq_lock, flags);
 	return HRTIMER_NORESTART;
@@ -156,13 +157,15 @@ void nty_nic_irq_event(struct nty_nic_queue *q, bool tx)
 /* Completed RX descriptors the poll has not taken (at most the ring). */
 static u32 nty_nic_rx_done(const struct nty_nic_queue *q)
 {
-	u32 n = 0;
+	const struct nty_nic_rx_desc *d;
+	u32 n;
 
-	while (n < q->rx_size &&
-	       smp_load_acquire(&q->rx_ring[(q->rx_clean + n) &
-					    (q->rx_size - 1)].state) ==
-	       NTY_DESC_DONE)
-		n++;
+	for (n = 0; n < q->rx_size; n++) {
+		d = &q->rx_ring[(q->rx_clean + n) & (q->rx_size - 1)];
+		/* Pairs with the "DMA"'s release of a finished descriptor. */
+		if (smp_load_acquire(&d->state) != NTY_DESC_DONE)
+			break;
+	}
 	return n;
 }
 
@@ -183,6 +186,25 @@ void nty_nic_irq_unmask(struct nty_nic_queue *q)
 		q->rx_pending = nty_nic_rx_done(q);
 		q->tx_pending = nty_nic_tx_used(q);
 		nty_nic_coalesce(q, NTY_NIC_IRQ_REARM);
+	}
+	spin_unlock_irqrestore(&q->irq_lock, flags);
+}
+
+/**
+ * nty_nic_irq_refill_retry - interrupt again soon: buffers are missing
+ * @q: the channel, its poll just completed with descriptors left empty
+ *
+ * As drivers retry a failed refill from a timer rather than spin in
+ * softirq; the channel drops what finds no buffer meanwhile.
+ */
+void nty_nic_irq_refill_retry(struct nty_nic_queue *q)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&q->irq_lock, flags);
+	if (q->running && !q->irq_masked && !q->irq_raised) {
+		q->refill_retry = true;
+		nty_nic_arm(q, NTY_NIC_REFILL_RETRY_US);
 	}
 	spin_unlock_irqrestore(&q->irq_lock, flags);
 }

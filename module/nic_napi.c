@@ -7,7 +7,9 @@
  * (napi_build_skb), lets eth_type_trans() and GRO (ethtool -K gro) have
  * it, and gives the descriptor a fresh buffer.  When it finishes under
  * budget it completes NAPI and unmasks the interrupt; a poll that used
- * its whole budget stays scheduled, as the kernel expects.
+ * its whole budget stays scheduled, as the kernel expects.  A buffer it
+ * could not allocate is retried from the interrupt's timer a millisecond
+ * later, not by spinning in softirq.
  */
 #include <linux/etherdevice.h>
 #include <linux/skbuff.h>
@@ -25,9 +27,12 @@
 void nty_nic_tx_reap(struct nty_nic_queue *q, int budget)
 {
 	struct netdev_queue *txq = netdev_get_tx_queue(q->dev, q->index);
-	u32 head = smp_load_acquire(&q->tx_head);
 	unsigned int pkts = 0, bytes = 0;
 	struct nty_nic_tx_desc *d;
+	u32 head;
+
+	/* Pairs with the transmit side's release: descriptors are filled. */
+	head = smp_load_acquire(&q->tx_head);
 
 	while (q->tx_tail != head) {
 		d = &q->tx_ring[q->tx_tail & (q->tx_size - 1)];
@@ -151,21 +156,21 @@ int nty_nic_poll(struct napi_struct *napi, int budget)
 	nty_nic_tx_reap(q, budget);
 	work = nty_nic_rx(q, budget);
 	nty_nic_refill(q);
-	/* Empty descriptors left behind: stay scheduled and try again. */
-	if (q->rx_fill != q->rx_clean)
-		work = budget;
 
 	u64_stats_update_begin(&q->stats.rx_syncp);
 	u64_stats_inc(&q->stats.polls);
 	if (work >= budget)
 		u64_stats_inc(&q->stats.budget_exhausted);
 	u64_stats_update_end(&q->stats.rx_syncp);
-	trace_nty_nic_poll(q->dev->ifindex, q->index, work, budget);
+	trace_nty_nic_poll(q->dev, q->index, work, budget);
 
 	if (work < budget && napi_complete_done(napi, work)) {
 		/* GRO has flushed: no frame of this run is left to stamp. */
 		WRITE_ONCE(q->poll_cpu, -1);
 		nty_nic_irq_unmask(q);
+		/* Descriptors left without a buffer: try again soon. */
+		if (q->rx_fill != q->rx_clean)
+			nty_nic_irq_refill_retry(q);
 	}
 	return min(work, budget);
 }

@@ -29,39 +29,48 @@
 			 { NTY_Q_PREQUEUE, "prequeue" },		\
 			 { NTY_Q_OFO, "ofo" })
 
-/* Stage 1: an ntynic channel's hard IRQ ran (the CPU is the event's). */
+/*
+ * Stage 1: an ntynic channel's hard IRQ ran (the CPU is the event's).
+ * ifindex alone is ambiguous: each namespace numbers its own devices.
+ */
 TRACE_EVENT(nty_nic_irq,
-	TP_PROTO(int ifindex, int queue),
-	TP_ARGS(ifindex, queue),
+	TP_PROTO(const struct net_device *dev, int queue),
+	TP_ARGS(dev, queue),
 	TP_STRUCT__entry(
+		__array(char, name, IFNAMSIZ)
 		__field(int, ifindex)
 		__field(int, queue)
 	),
 	TP_fast_assign(
-		__entry->ifindex = ifindex;
+		memcpy(__entry->name, dev->name, IFNAMSIZ);
+		__entry->ifindex = dev->ifindex;
 		__entry->queue = queue;
 	),
-	TP_printk("ifindex=%d queue=%d", __entry->ifindex, __entry->queue)
+	TP_printk("dev=%s ifindex=%d queue=%d", __entry->name,
+		  __entry->ifindex, __entry->queue)
 );
 
 /* Stage 1b: an ntynic channel's NAPI poll took @work of @budget. */
 TRACE_EVENT(nty_nic_poll,
-	TP_PROTO(int ifindex, int queue, int work, int budget),
-	TP_ARGS(ifindex, queue, work, budget),
+	TP_PROTO(const struct net_device *dev, int queue, int work, int budget),
+	TP_ARGS(dev, queue, work, budget),
 	TP_STRUCT__entry(
+		__array(char, name, IFNAMSIZ)
 		__field(int, ifindex)
 		__field(int, queue)
 		__field(int, work)
 		__field(int, budget)
 	),
 	TP_fast_assign(
-		__entry->ifindex = ifindex;
+		memcpy(__entry->name, dev->name, IFNAMSIZ);
+		__entry->ifindex = dev->ifindex;
 		__entry->queue = queue;
 		__entry->work = work;
 		__entry->budget = budget;
 	),
-	TP_printk("ifindex=%d queue=%d work=%d budget=%d", __entry->ifindex,
-		  __entry->queue, __entry->work, __entry->budget)
+	TP_printk("dev=%s ifindex=%d queue=%d work=%d budget=%d",
+		  __entry->name, __entry->ifindex, __entry->queue,
+		  __entry->work, __entry->budget)
 );
 
 /* Stage 2: the packet_type handler took a frame. */

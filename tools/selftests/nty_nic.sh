@@ -1,0 +1,247 @@
+#!/bin/bash
+# ntynic, the NIC half of the receive path (claims C12, C13, C16): an
+# ntynic pair between two namespaces of its own carries IPv4 (ping, a TCP
+# transfer) and NTY datagrams and streams; a full RX ring drops and counts
+# exactly what the packet_type handler never saw; coalescing sets how
+# many hard IRQs a burst raises; RSS spreads flows over two channels, each
+# channel's IRQ on the CPU it is bound to; ring, coalescing and channel
+# changes under traffic lose only what the counters say; deleting the
+# link or the namespace under traffic leaves nothing behind.
+. "$(dirname "$0")/tap.sh"
+tap_plan 16
+A="ip netns exec nic-a"
+B="ip netns exec nic-b"
+MAC_A=02:00:00:00:01:0a
+MAC_B=02:00:00:00:01:0b
+tmp=$(mktemp -d)
+tr=/sys/kernel/tracing
+
+up() {
+	ip netns del nic-a 2>/dev/null
+	ip netns del nic-b 2>/dev/null
+	ip netns add nic-a
+	ip netns add nic-b
+	# No IPv6 chatter: every frame on the link is one a test sent.
+	for n in nic-a nic-b; do
+		ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	done
+	ip link add na netns nic-a numrxqueues 2 type ntynic \
+		peer name nb netns nic-b || return 1
+	ip -n nic-a link set na address $MAC_A up
+	ip -n nic-b link set nb address $MAC_B up
+	ip -n nic-a addr add 10.77.0.1/24 dev na
+	ip -n nic-b addr add 10.77.0.2/24 dev nb
+}
+
+# stat NS DEV NAME: one ethtool -S counter; qsum NS DEV NAME: over channels.
+stat() { ip netns exec "$1" ethtool -S "$2" | awk -v k="$3:" '$1 == k {print $2}'; }
+qsum() {
+	ip netns exec "$1" ethtool -S "$2" |
+		awk -v k="$3:" '$1 ~ /^q[0-9]+_/ { sub(/^q[0-9]+_/, "", $1); if ($1 == k) s += $2 } END {print s + 0}'
+}
+# link NS DEV FIELD: from /sys/class/net/DEV/statistics (all channels).
+link() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
+snmp() { $B cat /proc/net/nty/snmp | awk -v k="$1" '
+	/^Nty:/ && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
+	/^Nty:/ && h { for (i = 2; i <= NF; i++) if (n[i] == k) print $i }'; }
+
+up
+drv=$($A ethtool -i na | awk '$1 == "driver:" {print $2}')
+ch_b=$($B ethtool -l nb | awk '/Combined/ {c = $2} END {print c}')
+tap_check link_pair "driver=$drv peer channels=$ch_b" \
+	test "$drv" = ntynic -a "$ch_b" = 2
+
+# IPv4 over the NIC: ping, and a TCP transfer whose hash both ends agree on.
+$A ping -c 3 -i 0.2 -W 5 10.77.0.2 >"$tmp/ping" 2>&1
+tap_check ipv4_ping "$(cat "$tmp/ping")" grep -q " 3 received" "$tmp/ping"
+
+cat >"$tmp/tcp.py" <<'PY'
+import hashlib, socket, sys
+if sys.argv[1] == "server":
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("10.77.0.2", 5001)); s.listen(1); open(sys.argv[2], "w").close()
+    c, _ = s.accept(); h = hashlib.sha256(); n = 0
+    while True:
+        b = c.recv(65536)
+        if not b: break
+        h.update(b); n += len(b)
+    print(n, h.hexdigest())
+else:
+    data = bytes((i * 7 + 3) & 255 for i in range(1 << 16)) * 64
+    c = socket.create_connection(("10.77.0.2", 5001)); c.sendall(data); c.close()
+    print(len(data), hashlib.sha256(data).hexdigest())
+PY
+$B python3 "$tmp/tcp.py" server "$tmp/ready" >"$tmp/tcp.srv" &
+pid=$!
+for _ in $(seq 100); do [ -e "$tmp/ready" ] && break; sleep 0.1; done
+$A python3 "$tmp/tcp.py" client >"$tmp/tcp.cli"
+wait $pid
+tap_check tcp_transfer "client $(cat "$tmp/tcp.cli") server $(cat "$tmp/tcp.srv")" \
+	test -s "$tmp/tcp.cli" -a "$(cat "$tmp/tcp.cli")" = "$(cat "$tmp/tcp.srv")"
+
+# NTY datagrams: every frame through the ring, the poll and nty_rcv.
+dma0=$(qsum nic-b nb rx_dma); pk0=$(qsum nic-b nb rx_packets); in0=$(snmp InFrames)
+rb0=$(snmp RcvbufErrors)
+$B ntycat -l 6000 -c 500 -q -w 20 >"$tmp/sum" &
+pid=$!
+sleep 1
+$A ntycat -c 500 -s 300 na $MAC_B 6000
+wait $pid
+dma=$(($(qsum nic-b nb rx_dma) - dma0)); pk=$(($(qsum nic-b nb rx_packets) - pk0))
+in=$(($(snmp InFrames) - in0)); rb=$(($(snmp RcvbufErrors) - rb0))
+got=$(awk '/^received/ {print $2}' "$tmp/sum")
+# A reader slower than the NIC loses datagrams at its receive buffer,
+# as UDP does; each is counted there.
+dgram_ok() {
+	grep -q " 0 out of order" "$tmp/sum" && [ "$dma" -eq 500 ] &&
+		[ "$pk" -eq 500 ] && [ "$in" -eq 500 ] && [ $((got + rb)) -eq 500 ]
+}
+tap_check nty_datagrams "$(cat "$tmp/sum"); dma=$dma polled=$pk InFrames=$in RcvbufErrors=$rb" \
+	dgram_ok
+
+# NTY stream: 4 MiB, the same FNV-1a at both ends.
+$B ntycat -t -l 6001 -q -w 60 </dev/null >"$tmp/srv" &
+pid=$!
+sleep 1
+$A ntycat -t -c 1024 -s 4096 -q -w 60 na $MAC_B 6001 </dev/null >"$tmp/cli"
+wait $pid
+sent=$(awk '{print $7, $10}' "$tmp/cli"); got=$(awk '{print $2, $5}' "$tmp/srv")
+tap_check nty_stream "client: $(cat "$tmp/cli") server: $(cat "$tmp/srv")" \
+	test "${sent%% *}" = 4194304 -a "$sent" = "$got"
+
+# C12: a full ring drops.  One channel, 64 descriptors, and an interrupt
+# held back for a second: a burst of 300 overflows the ring, and what
+# nty_rcv saw plus what the ring dropped is exactly what was sent.
+$B ethtool -L nb combined 1
+$B ethtool -G nb rx 64
+$B ethtool -C nb rx-frames 4096 rx-usecs 1000000
+full0=$(qsum nic-b nb rx_ring_full); in0=$(snmp InFrames)
+miss0=$(link nic-b nb rx_missed_errors); tx0=$(link nic-a na tx_packets)
+$A ntycat -c 300 -s 100 na $MAC_B 6002
+sleep 2
+full=$(($(qsum nic-b nb rx_ring_full) - full0)); in=$(($(snmp InFrames) - in0))
+miss=$(($(link nic-b nb rx_missed_errors) - miss0)); tx=$(($(link nic-a na tx_packets) - tx0))
+tap_check ring_overflow "sent=$tx seen=$in ring_full=$full missed=$miss" \
+	test "$tx" -eq 300 -a "$in" -eq 64 -a "$full" -eq 236 -a "$miss" -eq 236
+
+# Buffers the poll could not refill (fail_nic_refill) leave descriptors
+# empty: the device drops there too, and the ring recovers.
+f=/sys/kernel/debug/nty/fail_nic_refill
+$B ethtool -G nb rx 256
+$B ethtool -C nb rx-frames 1 rx-usecs 0
+rf0=$(qsum nic-b nb rx_refill_failures); full0=$(qsum nic-b nb rx_ring_full)
+in0=$(snmp InFrames)
+echo 0 >$f/verbose; echo 300 >$f/times; echo 0 >$f/space; echo 0 >$f/interval
+echo 100 >$f/probability
+$A ntycat -c 400 -s 100 na $MAC_B 6002
+sleep 1
+echo 0 >$f/probability
+$A ntycat -c 100 -s 100 na $MAC_B 6002
+sleep 1
+rf=$(($(qsum nic-b nb rx_refill_failures) - rf0)); full=$(($(qsum nic-b nb rx_ring_full) - full0))
+in=$(($(snmp InFrames) - in0))
+tap_check refill_failures "refill_failures=$rf ring_full=$full seen=$in (of 500)" \
+	test "$rf" -gt 0 -a "$full" -gt 0 -a $((in + full)) -eq 500
+
+# C16: coalescing.  rx-frames 8 with a long timer: a burst of 800
+# raises about 800/8 interrupts, never more.
+$B ethtool -C nb rx-frames 8 rx-usecs 1000000
+irq0=$(qsum nic-b nb irqs)
+$A ntycat -c 800 -s 100 na $MAC_B 6002
+sleep 2
+irqs=$(($(qsum nic-b nb irqs) - irq0))
+tap_check coalesce_frames "800 frames, rx-frames 8: $irqs IRQs" \
+	test "$irqs" -ge 25 -a "$irqs" -le 101
+
+# rx-frames 1 and an idle receiver: one interrupt per frame.
+$B ethtool -C nb rx-frames 1 rx-usecs 0
+irq0=$(qsum nic-b nb irqs); pk0=$(qsum nic-b nb rx_packets)
+for _ in $(seq 20); do
+	$A ntycat -c 1 -s 100 na $MAC_B 6002
+	sleep 0.05
+done
+sleep 0.5
+irqs=$(($(qsum nic-b nb irqs) - irq0)); pk=$(($(qsum nic-b nb rx_packets) - pk0))
+tap_check coalesce_one "20 spaced frames, rx-frames 1: $irqs IRQs, $pk frames" \
+	test "$irqs" -eq 20 -a "$pk" -eq 20
+
+# C13: RSS over two channels, each interrupt on the CPU it is bound to.
+# rss_run CPUS: 16 flows (source ports) of 20 frames, nty_nic_irq traced.
+rss_run() {
+	$B sh -c "echo '$1' >/sys/class/net/nb/ntynic/irq_cpus"
+	echo 0 >$tr/tracing_on; echo >$tr/trace
+	echo 1 >$tr/events/nty/nty_nic_irq/enable
+	echo 1 >$tr/tracing_on
+	for p in $(seq 7000 7015); do
+		$A ntycat -p "$p" -c 20 -s 100 na $MAC_B 6003
+	done
+	sleep 1
+	echo 0 >$tr/tracing_on
+	echo 0 >$tr/events/nty/nty_nic_irq/enable
+	# "queue cpu" for every IRQ of nb.
+	awk '/nty_nic_irq: dev=nb / {
+		match($0, /\[[0-9]+\]/); cpu = substr($0, RSTART + 1, RLENGTH - 2) + 0
+		match($0, /queue=[0-9]+/); print substr($0, RSTART + 6, RLENGTH - 6), cpu }' \
+		$tr/trace | sort | uniq -c >"$tmp/rss"
+}
+$B ethtool -L nb combined 2
+p0=$(stat nic-b nb q0_rx_packets); p1=$(stat nic-b nb q1_rx_packets)
+rss_run "0 1"
+d0=$(($(stat nic-b nb q0_rx_packets) - p0)); d1=$(($(stat nic-b nb q1_rx_packets) - p1))
+tap_check rss_spread "16 flows: channel 0 took $d0, channel 1 took $d1" \
+	test "$d0" -gt 0 -a "$d1" -gt 0 -a $((d0 + d1)) -eq 320
+tap_check rss_irq_cpus "IRQs by (queue cpu), bound 0 1: $(cat "$tmp/rss")" \
+	test "$(awk '{print $2, $3}' "$tmp/rss" | tr '\n' ' ')" = "0 0 1 1 "
+rss_run "1 0"
+tap_check rss_irq_rebind "IRQs by (queue cpu), bound 1 0: $(cat "$tmp/rss"); $($B ethtool -S nb | grep -E 'q[01]_(rx_packets|rx_dma|irqs|irq_|rx_ring)')" \
+	test "$(awk '{print $2, $3}' "$tmp/rss" | tr '\n' ' ')" = "0 1 1 0 "
+
+# Ring, coalescing and channel changes while 3000 datagrams flow: every
+# frame sent was seen by nty_rcv or is in the receiver's counters
+# (missed: ring full; dropped: flushed or sent to a closed channel).
+in0=$(snmp InFrames); miss0=$(link nic-b nb rx_missed_errors)
+drop0=$(link nic-b nb rx_dropped); tx0=$(link nic-a na tx_packets)
+$A ntycat -c 3000 -s 200 na $MAC_B 6004 &
+pid=$!
+for c in "-G nb rx 128" "-C nb rx-frames 4 rx-usecs 100" "-L nb combined 1" \
+	 "-G nb rx 512" "-L nb combined 2" "-C nb rx-frames 1 rx-usecs 0"; do
+	sleep 0.3
+	$B ethtool $c
+done
+wait $pid
+sleep 1
+in=$(($(snmp InFrames) - in0)); miss=$(($(link nic-b nb rx_missed_errors) - miss0))
+drop=$(($(link nic-b nb rx_dropped) - drop0)); tx=$(($(link nic-a na tx_packets) - tx0))
+tap_check reconfigure_under_traffic "sent=$tx seen=$in missed=$miss dropped=$drop" \
+	test "$tx" -eq 3000 -a $((in + miss + drop)) -eq "$tx"
+
+# Bad settings are refused, with the errno ethtool's contract gives.
+out=$($B ethtool -C nb rx-frames 0 rx-usecs 0 2>&1)
+rc=$?
+tap_check bad_settings "rx-frames 0 rx-usecs 0 accepted (rc $rc): $out" \
+	test $rc -ne 0 -a "$($B ethtool -c nb | awk '$1 == "rx-frames:" {print $2}')" = 1
+
+# Deleting the link under traffic: both ends go, nothing is left.
+$A ntycat -c 100000 -s 200 na $MAC_B 6005 >/dev/null 2>&1 &
+pid=$!
+sleep 1
+ip -n nic-b link del nb
+wait $pid
+tap_check delete_under_traffic "a link survived: $(ip -n nic-a -br link; ip -n nic-b -br link)" \
+	test -z "$(ip -n nic-a -br link show type ntynic; ip -n nic-b -br link show type ntynic)"
+
+# Deleting the namespace under traffic (dellink from netns teardown).
+up
+$A ntycat -c 100000 -s 200 na $MAC_B 6005 >/dev/null 2>&1 &
+pid=$!
+sleep 1
+ip netns del nic-b
+wait $pid
+sleep 1
+tap_check netns_delete_under_traffic "na survived its peer's namespace" \
+	test -z "$(ip -n nic-a -br link show type ntynic)"
+
+ip netns del nic-a
+rm -rf "$tmp"
+tap_done
