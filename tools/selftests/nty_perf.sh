@@ -9,8 +9,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tap_plan 5
 out=$(mktemp -d)
 NTY_BENCH_OUT=$out "$top/scripts/bench-run" quick 2>"$out/run.log"
-tap_check bench_run_rows "expected 25 rows: $(cat "$out/run.log")" \
-	test "$(wc -l <"$out/raw.jsonl")" -eq 25
+tap_check bench_run_rows "expected 29 rows: $(cat "$out/run.log")" \
+	test "$(wc -l <"$out/raw.jsonl")" -eq 29
 
 # Each row: no failure, every field, and traffic in the row's own metric.
 check_rows() {
