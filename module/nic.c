@@ -262,12 +262,17 @@ static ssize_t irq_cpus_show(struct device *d, struct device_attribute *attr,
 	return len;
 }
 
-/* "C0 C1 ...": channel i's interrupt to CPU Ci; the rest unchanged. */
+/*
+ * "C0 C1 ...": channel i's interrupt to CPU Ci; the rest unchanged.  No
+ * more CPUs than channels in use, the ones reading the file shows.
+ */
 static ssize_t irq_cpus_store(struct device *d, struct device_attribute *attr,
 			      const char *buf, size_t len)
 {
 	struct net_device *dev = to_net_dev(d);
 	struct nty_nic *nic = netdev_priv(dev);
+	unsigned int in_use = min(READ_ONCE(dev->real_num_rx_queues),
+				  nic->max_channels);
 	int cpus[NTY_NIC_MAX_QUEUES], n = 0, cpu, used;
 	const char *p = buf;
 	int i;
@@ -277,7 +282,7 @@ static ssize_t irq_cpus_store(struct device *d, struct device_attribute *attr,
 			p++;
 		if (!*p)
 			break;
-		if (n == nic->max_channels ||
+		if (n == in_use ||
 		    sscanf(p, "%d%n", &cpu, &used) != 1)
 			return -EINVAL;
 		if (cpu < 0 || cpu >= nr_cpu_ids || !cpu_online(cpu))

@@ -65,8 +65,9 @@ static void nty_nic_dma(struct net_device *peer, struct sk_buff *skb)
 		atomic64_inc(&pnic->rx_too_long);
 		return;
 	}
-	q = &pnic->queues[reciprocal_scale(nty_nic_rss_hash(skb),
-					   min(n, pnic->max_channels))];
+	n = min(n, pnic->max_channels);
+	/* As RSS hardware with one queue: no hash to compute. */
+	q = &pnic->queues[n > 1 ? reciprocal_scale(nty_nic_rss_hash(skb), n) : 0];
 	spin_lock(&q->rx_lock);
 	if (!q->rx_open) {
 		spin_unlock(&q->rx_lock);
@@ -123,6 +124,7 @@ netdev_tx_t nty_nic_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	unsigned int len = skb->len;
 	struct nty_nic_tx_desc *d;
 	struct net_device *peer;
+	bool full;
 
 	if (unlikely(nty_nic_tx_used(q) >= q->tx_size)) {
 		netif_tx_stop_queue(txq);
@@ -145,14 +147,15 @@ netdev_tx_t nty_nic_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	/* The descriptor is filled before the poll may reap it. */
 	smp_store_release(&q->tx_head, q->tx_head + 1);
 
+	full = nty_nic_tx_used(q) >= q->tx_size;
 	u64_stats_update_begin(&q->stats.tx_syncp);
 	u64_stats_inc(&q->stats.tx_packets);
 	u64_stats_add(&q->stats.tx_bytes, len);
-	if (nty_nic_tx_used(q) >= q->tx_size)
+	if (full)
 		u64_stats_inc(&q->stats.tx_ring_full);
 	u64_stats_update_end(&q->stats.tx_syncp);
 
-	if (nty_nic_tx_used(q) >= q->tx_size) {
+	if (full) {
 		netif_tx_stop_queue(txq);
 		/* Pairs with the barrier in nty_nic_tx_reap(). */
 		smp_mb();
