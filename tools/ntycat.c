@@ -2,7 +2,7 @@
 /*
  * ntycat: netcat for NTY sockets.
  *
- *   ntycat [-t] [-i IFACE] [-c COUNT] [-q] [-v] [-w SECS] -l PORT
+ *   ntycat [-t] [-i IFACE] [-b BYTES] [-c COUNT] [-q] [-v] [-w SECS] -l PORT
  *   ntycat [-t] [-p PORT] [-c COUNT -s SIZE] IFACE MAC PORT
  *
  * Datagrams (default): receive binds PORT (on IFACE, or every interface)
@@ -30,12 +30,13 @@
 static void help(void)
 {
 	fprintf(stderr,
-		"usage: ntycat [-t] [-i IFACE] [-c COUNT] [-q] [-v] [-w SECS] -l PORT\n"
+		"usage: ntycat [-t] [-i IFACE] [-b BYTES] [-c COUNT] [-q] [-v] [-w SECS] -l PORT\n"
 		"       ntycat [-t] [-p PORT] [-c COUNT] [-s SIZE] [-q] IFACE MAC PORT\n"
 		"\n"
 		"  -t        stream socket (like nc over TCP); default datagrams\n"
 		"  -l PORT   listen: print datagrams received on PORT\n"
 		"  -i IFACE  listen on IFACE only (default: every interface)\n"
+		"  -b BYTES  SO_RCVBUF of the socket (default: net.core.rmem_default)\n"
 		"  -p PORT   local port to send from (default: ephemeral)\n"
 		"  -c COUNT  send COUNT test datagrams; with -l, exit after COUNT\n"
 		"  -s SIZE   payload bytes of test datagrams (default 64, >= 4)\n"
@@ -247,13 +248,13 @@ int main(int argc, char **argv)
 {
 	int fam = nty_user_family(), opt, fd, quiet = 0, verbose = 0, wait = 0;
 	long count = -1, size = 64, i;
-	int lport = -1, sport = 0, stream = 0;
+	int lport = -1, sport = 0, stream = 0, rcvbuf = 0;
 	const char *ifname = NULL;
 	struct sockaddr_nty a = { 0 };
 	unsigned char *buf;
 	char line[65536];
 
-	while ((opt = getopt(argc, argv, "tl:i:p:c:s:qvw:h")) != -1) {
+	while ((opt = getopt(argc, argv, "tl:i:b:p:c:s:qvw:h")) != -1) {
 		switch (opt) {
 		case 't':
 			stream = 1;
@@ -263,6 +264,11 @@ int main(int argc, char **argv)
 			break;
 		case 'i':
 			ifname = optarg;
+			break;
+		case 'b':
+			rcvbuf = atoi(optarg);
+			if (rcvbuf <= 0)
+				help();
 			break;
 		case 'p':
 			sport = parse_port(optarg);
@@ -293,6 +299,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a.snty_family = fam;
+	if (rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				 sizeof(rcvbuf)) < 0) {
+		perror("ntycat: SO_RCVBUF");
+		return 1;
+	}
 
 	if (lport >= 0) {
 		if (optind != argc)
