@@ -202,7 +202,7 @@ static int nty_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 		goto out_free;
 	nty_build_header(nh, NTY_TYPE_DGRAM, 0, ns->sport, dport,
 			 NTY_HLEN + len);
-	nh->check = nty_csum(nh, NTY_HLEN + len);
+	nty_csum_partial(skb);
 
 	skb->protocol = nty_ethertype_be;
 	skb->dev = dev;

@@ -29,6 +29,7 @@ static int __net_init nty_net_init(struct net *net)
 	nn->wmem_default = 212992;
 	nn->wmem_max = 212992;
 	nn->prequeue = 0;
+	nn->delayed_ack = 1;
 	nn->max_syn_backlog = 256;
 	nn->syn_retries = 6;
 	nn->synack_retries = 5;

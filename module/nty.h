@@ -60,6 +60,7 @@ enum nty_mib {
 	NTY_MIB_OFO_QUEUED,
 	NTY_MIB_ZERO_WINDOW_ADV,
 	NTY_MIB_WINDOW_PROBES,
+	NTY_MIB_DELAYED_ACKS,
 	__NTY_MIB_MAX
 };
 
@@ -76,6 +77,8 @@ enum nty_mib {
  * @wmem_default: initial SO_SNDBUF (net.core.wmem_default)
  * @wmem_max: largest SO_SNDBUF a user may set (net.core.wmem_max)
  * @prequeue: 1 to let a blocked reader do stream protocol work
+ * @delayed_ack: 1 to acknowledge every second full segment, or after
+ *	NTY_DELACK_MIN, as TCP does; 0 to acknowledge every segment at once
  * @max_syn_backlog: half-open entries a listener keeps (tcp_max_syn_backlog)
  * @syn_retries: SYN retransmissions before connect fails (tcp_syn_retries)
  * @synack_retries: SYN-ACK retransmissions before a half-open entry
@@ -96,6 +99,7 @@ struct nty_net {
 	int			wmem_default;
 	int			wmem_max;
 	int			prequeue;
+	int			delayed_ack;
 	int			max_syn_backlog;
 	int			syn_retries;
 	int			synack_retries;
@@ -277,6 +281,8 @@ struct nty_request {
  * @rcv_wup: rcv_nxt when the window was last advertised
  * @rcv_wnd: that advertised window, in bytes
  * @rcv_ratio: payload per truesize byte, << 8, seen on received segments
+ * @delack_timer: sends the ACK that @ack_pending holds back
+ * @ack_pending: data received and not yet acknowledged
  * @ofo_queue: segments beyond a gap, in sequence order
  * @prequeue: segments a softirq left for the blocked reader
  * @prequeue_mem: truesize on @prequeue
@@ -311,6 +317,8 @@ struct nty_stream_sock {
 	u32			rcv_wup;
 	u32			rcv_wnd;
 	u32			rcv_ratio;
+	struct timer_list	delack_timer;
+	bool			ack_pending;
 	struct sk_buff_head	ofo_queue;
 	struct sk_buff_head	prequeue;
 	unsigned int		prequeue_mem;
@@ -469,6 +477,7 @@ enum nty_hdr_verdict {
 void nty_build_header(struct ntyhdr *nh, u8 type, u8 flags, __be16 sport,
 		      __be16 dport, unsigned int len);
 __sum16 nty_csum(const void *buf, unsigned int len);
+void nty_csum_partial(struct sk_buff *skb);
 enum nty_hdr_verdict nty_check_header(const struct ntyhdr *nh,
 				      unsigned int frame_len);
 enum nty_hdr_verdict nty_validate_skb(struct sk_buff *skb);
@@ -544,6 +553,11 @@ void nty_stream_reply_rst(struct net *net, struct sk_buff *skb);
 int nty_send_ctl(struct net *net, int ifindex, const u8 *daddr, __be16 sport,
 		 __be16 dport, u32 seq, u32 ack, u8 flags, u16 window);
 void nty_stream_timer(struct timer_list *t);
+void nty_stream_delack_timer(struct timer_list *t);
+void nty_stream_ack_snd_check(struct sock *sk, bool now);
+
+/* The longest an ACK waits for a second segment or a reply (TCP_DELACK_MIN). */
+#define NTY_DELACK_MIN	(HZ / 25)
 void nty_stream_arm_timer(struct sock *sk, unsigned long delay);
 void nty_stream_write_space(struct sock *sk);
 void nty_listen_rcv(struct sock *sk, struct sk_buff *skb);

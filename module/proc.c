@@ -46,6 +46,7 @@ static const char * const nty_mib_names[__NTY_MIB_MAX] = {
 	[NTY_MIB_OFO_QUEUED]		= "OfoQueued",
 	[NTY_MIB_ZERO_WINDOW_ADV]	= "ZeroWindowAdv",
 	[NTY_MIB_WINDOW_PROBES]		= "WindowProbes",
+	[NTY_MIB_DELAYED_ACKS]		= "DelayedACKs",
 };
 
 static void nty_snmp_line(struct seq_file *seq, const char *tag,

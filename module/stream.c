@@ -37,6 +37,7 @@ void nty_stream_init_sock(struct sock *sk)
 	INIT_LIST_HEAD(&ts->accept_queue);
 	INIT_LIST_HEAD(&ts->accept_node);
 	timer_setup(&sk->sk_timer, nty_stream_timer, 0);
+	timer_setup(&ts->delack_timer, nty_stream_delack_timer, 0);
 	sk->sk_write_space = nty_stream_write_space;
 	sk->sk_state = TCP_CLOSE;
 	ts->rtt.rto_us = NTY_RTO_INIT_US;
@@ -93,6 +94,7 @@ void nty_stream_destroy(struct sock *sk)
 	ts->done = true;
 	nty_unhash(sk);
 	sk_stop_timer(sk, &sk->sk_timer);
+	sk_stop_timer(sk, &ts->delack_timer);
 	nty_stream_purge_write(sk);
 	skb_queue_purge(&ts->ofo_queue);
 	nty_sklist_del(sk);
@@ -107,6 +109,7 @@ void nty_stream_done(struct sock *sk)
 	nty_stream_set_state(sk, TCP_CLOSE);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 	sk_stop_timer(sk, &sk->sk_timer);
+	sk_stop_timer(sk, &nty_ts(sk)->delack_timer);
 	nty_stream_purge_write(sk);
 	if (sock_flag(sk, SOCK_DEAD))
 		nty_stream_destroy(sk);

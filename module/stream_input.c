@@ -274,7 +274,7 @@ static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
 	u32 seq = ntohl(th->seq), end_seq, wnd = nty_rcv_wnd_left(ts);
 	u8 flags = th->flags;
 	struct nty_seg *seg;
-	bool fin = false;
+	bool fin = false, now;
 
 	end_seq = seq + skb->len + !!(flags & NTY_F_FIN);
 	/* A FIN needs no window: it takes no buffer. */
@@ -334,11 +334,13 @@ static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
 	seg->end_seq = end_seq;
 	seg->flags = flags;
 	nty_stream_queue_rcv(sk, skb, &fin);
-	if (!skb_queue_empty(&ts->ofo_queue))
+	/* A gap just filled: the sender waits for this ACK to go on. */
+	now = !skb_queue_empty(&ts->ofo_queue);
+	if (now)
 		nty_stream_ofo_drain(sk, &fin);
 	if (fin)
 		nty_stream_fin(sk);
-	nty_stream_send_ack(sk);
+	nty_stream_ack_snd_check(sk, now || fin);
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		trace_nty_wakeup(sk);
 		sk->sk_data_ready(sk);

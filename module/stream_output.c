@@ -98,6 +98,8 @@ u16 nty_select_window(struct sock *sk)
 		win = ALIGN(cur, 1U << NTY_WINDOW_SHIFT);
 	ts->rcv_wnd = win;
 	ts->rcv_wup = ts->rcv_nxt;
+	/* Every segment that advertises a window acknowledges rcv_nxt. */
+	ts->ack_pending = false;
 	if (!win)
 		NTY_INC_STATS(sock_net(sk), ZERO_WINDOW_ADV);
 	return win >> NTY_WINDOW_SHIFT;
@@ -136,15 +138,18 @@ drop:
 	return err;
 }
 
-static void nty_fill_header(struct ntyhdr *nh, u8 flags, __be16 sport,
-			    __be16 dport, unsigned int len, u32 seq, u32 ack,
-			    u16 window)
+/* Put a stream header in front of @skb's payload, checksum left to the device. */
+static void nty_push_header(struct sk_buff *skb, u8 flags, __be16 sport,
+			    __be16 dport, u32 seq, u32 ack, u16 window)
 {
-	nty_build_header(nh, NTY_TYPE_STREAM, flags, sport, dport, len);
+	struct ntyhdr *nh = skb_push(skb, NTY_HLEN);
+
+	skb_reset_network_header(skb);
+	nty_build_header(nh, NTY_TYPE_STREAM, flags, sport, dport, skb->len);
 	nh->seq = htonl(seq);
 	nh->ack_seq = htonl(ack);
 	nh->window = htons(window);
-	nh->check = nty_csum(nh, len);
+	nty_csum_partial(skb);
 }
 
 /**
@@ -172,9 +177,7 @@ int nty_send_ctl(struct net *net, int ifindex, const u8 *daddr, __be16 sport,
 		return -ENOBUFS;
 	}
 	skb_reserve(skb, NTY_TX_HEADROOM);
-	nty_fill_header(skb_push(skb, NTY_HLEN), flags, sport, dport, NTY_HLEN,
-			seq, ack, window);
-	skb_reset_network_header(skb);
+	nty_push_header(skb, flags, sport, dport, seq, ack, window);
 	if (flags & NTY_F_RST)
 		NTY_INC_STATS(net, OUT_RSTS);
 	return nty_xmit_frame(net, skb, ifindex, daddr);
@@ -249,7 +252,6 @@ int nty_stream_xmit(struct sock *sk, struct sk_buff *skb)
 	const struct nty_seg *seg = &NTY_SKB_CB(skb)->seg;
 	struct nty_sock *ns = &ts->ns;
 	struct sk_buff *tx;
-	struct ntyhdr *nh;
 	u8 flags = seg->flags;
 
 	if (skb_cloned(skb))
@@ -262,11 +264,8 @@ int nty_stream_xmit(struct sock *sk, struct sk_buff *skb)
 	}
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= NTY_F_ACK;
-	nh = skb_push(tx, NTY_HLEN);
-	nty_fill_header(nh, flags, ns->sport, ns->dport, tx->len, seg->seq,
-			ts->rcv_nxt,
+	nty_push_header(tx, flags, ns->sport, ns->dport, seg->seq, ts->rcv_nxt,
 			(flags & NTY_F_ACK) ? nty_select_window(sk) : 0);
-	skb_reset_network_header(tx);
 	tx->priority = READ_ONCE(sk->sk_priority);
 	tx->mark = READ_ONCE(sk->sk_mark);
 	return nty_xmit_frame(sock_net(sk), tx, ns->difindex, ns->daddr);
@@ -508,6 +507,61 @@ void nty_stream_timer(struct timer_list *t)
 		else if (ts->send_head)
 			nty_stream_probe(sk);
 		break;
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/**
+ * nty_stream_ack_snd_check - acknowledge received data now or a little later
+ * @sk: the connection, exclusively ours
+ * @now: the segment needs an ACK at once (FIN, a gap filled)
+ *
+ * As __tcp_ack_snd_check(): an ACK goes out at once when more than one
+ * full segment arrived since the last one, otherwise it waits up to
+ * NTY_DELACK_MIN for a second segment or for data of our own to ride on
+ * (a reply clears ack_pending in nty_select_window()).  Half the ACKs of
+ * a bulk transfer, none of a request/response exchange; sysctl
+ * delayed_ack=0 acknowledges every segment.
+ */
+void nty_stream_ack_snd_check(struct sock *sk, bool now)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+
+	if (now || !READ_ONCE(nty_pernet(sock_net(sk))->delayed_ack) ||
+	    ts->rcv_nxt - ts->rcv_wup > ts->mss) {
+		nty_stream_send_ack(sk);
+		return;
+	}
+	ts->ack_pending = true;
+	if (!timer_pending(&ts->delack_timer))
+		sk_reset_timer(sk, &ts->delack_timer, jiffies + NTY_DELACK_MIN);
+}
+
+/**
+ * nty_stream_delack_timer - the delayed ACK is due
+ * @t: the connection's delack_timer
+ *
+ * Runs in softirq; an ACK sent meanwhile (with data, or because a second
+ * segment came) has cleared ack_pending and nothing is left to do.
+ */
+void nty_stream_delack_timer(struct timer_list *t)
+{
+	struct nty_stream_sock *ts = from_timer(ts, t, delack_timer);
+	struct sock *sk = &ts->ns.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		/* The owner may ACK on its own; look again shortly. */
+		sk_reset_timer(sk, &ts->delack_timer, jiffies + HZ / 50);
+		goto out;
+	}
+	if (ts->ack_pending &&
+	    ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 |
+				    TCPF_FIN_WAIT2))) {
+		NTY_INC_STATS(sock_net(sk), DELAYED_ACKS);
+		nty_stream_send_ack(sk);
 	}
 out:
 	bh_unlock_sock(sk);

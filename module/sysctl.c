@@ -176,6 +176,15 @@ static struct ctl_table nty_sysctl_template[] = {
 		.extra2		= SYSCTL_ONE,
 	},
 	{
+		.procname	= "delayed_ack",
+		.data		= (void *)offsetof(struct nty_net, delayed_ack),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= SYSCTL_ONE,
+	},
+	{
 		.procname	= "max_syn_backlog",
 		.data		= (void *)offsetof(struct nty_net, max_syn_backlog),
 		.maxlen		= sizeof(int),

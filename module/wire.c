@@ -25,6 +25,27 @@ __sum16 nty_csum(const void *buf, unsigned int len)
 EXPORT_SYMBOL_GPL(nty_csum);
 
 /**
+ * nty_csum_partial - leave the checksum to the device, as TCP and UDP do
+ * @skb: an outgoing frame, its network header at an NTY header whose check
+ *	field is 0 (nty_build_header())
+ *
+ * CHECKSUM_PARTIAL over the NTY header and payload.  NTY has no pseudo
+ * header, so the seed in the check field is 0 and any NETIF_F_HW_CSUM
+ * device can fill it in.  veth and loopback keep it unsummed and the
+ * receiver trusts it (skb_csum_unnecessary()): the frame never left
+ * memory.  For a device without NETIF_F_HW_CSUM (ntynic, whose "DMA" has
+ * no checksum engine) validate_xmit_skb() sums it in software with
+ * skb_checksum_help().  `ethtool -K DEV tx off` shows the difference.
+ */
+void nty_csum_partial(struct sk_buff *skb)
+{
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_network_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct ntyhdr, check);
+}
+EXPORT_SYMBOL_GPL(nty_csum_partial);
+
+/**
  * nty_build_header - fill in an NTY header, checksum left for the caller
  * @nh: the header, followed in memory by nothing the caller has not set
  * @type: NTY_TYPE_*

@@ -1206,6 +1206,60 @@ TEST_F(dgram, stage_times_control_message)
 }
 
 /* Last: everything the tests above sent is accounted for. */
+/*
+ * The checksum is left to the device (CHECKSUM_PARTIAL), as for UDP: veth
+ * passes the frame on unsummed (check 0 on the wire) and the receiver
+ * trusts it, since it never left memory; with `ethtool -K va tx off` the
+ * core sums it in software and the frame carries a correct checksum.
+ * Both are delivered and none is counted bad.  AF_PACKET in nty-b sees
+ * what arrived.
+ */
+TEST_F(dgram, checksum_left_to_the_device)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	struct pollfd pf = { .events = POLLIN };
+	const struct ntyhdr *nh;
+	unsigned char buf[2048];
+	int rx, sw, got;
+	long long bad0;
+	ssize_t n;
+
+	rx = rx_socket(_metadata, self->t, 5300);
+	ASSERT_GE(rx, 0);
+	sll.sll_protocol = htons(read_long("/sys/module/nty/parameters/ethertype"));
+	sll.sll_ifindex = self->t->vb_ifindex;
+	pf.fd = socket(AF_PACKET, SOCK_DGRAM, sll.sll_protocol);
+	ASSERT_GE(pf.fd, 0);
+	ASSERT_EQ(0, bind(pf.fd, (struct sockaddr *)&sll, sizeof(sll)));
+	bad0 = nty_snmp("InCsumErrors");
+
+	for (sw = 0; sw < 2; sw++) {
+		if (sw)
+			ASSERT_EQ(0, system("ip netns exec " NS_A
+					    " ethtool -K va tx off >/dev/null"));
+		ASSERT_EQ(0, send_seq(self->t, 5300, 1, 100));
+		enter_ns(NS_B);
+		EXPECT_EQ(100, recv(rx, buf, sizeof(buf), 0));
+		for (got = 0; !got && poll(&pf, 1, 3000) == 1;) {
+			n = recv(pf.fd, buf, sizeof(buf), 0);
+			nh = (const struct ntyhdr *)buf;
+			got = n == NTY_HLEN + 100 && ntohs(nh->dest) == 5300;
+		}
+		ASSERT_TRUE(got);
+		if (!sw) {
+			EXPECT_EQ(0, nh->check);
+		} else {
+			EXPECT_NE(0, nh->check);
+			EXPECT_EQ(0, csum(buf, NTY_HLEN + 100));
+		}
+	}
+	EXPECT_EQ(0, system("ip netns exec " NS_A " ethtool -K va tx on >/dev/null"));
+	enter_ns(NS_B);
+	EXPECT_EQ(0, nty_snmp("InCsumErrors") - bad0);
+	close(pf.fd);
+	close(rx);
+}
+
 TEST_F(dgram, zz_conservation)
 {
 	EXPECT_EQ(0, conservation_gap(NS_B));

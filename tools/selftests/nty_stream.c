@@ -957,6 +957,9 @@ TEST_F(stream, bad_arguments_errno)
  * peer in nty-a completes a handshake with a listener in nty-b, then
  * sends crafted segments and reads the ACKs.
  */
+/* A full segment from nty-a to nty-b: the veth MTU less the header. */
+#define NTY_MSS_VETH	(1500 - NTY_HLEN)
+
 struct raw_peer {
 	int tx, rx;
 	uint16_t sport, dport;
@@ -1007,39 +1010,52 @@ static int raw_recv(struct raw_peer *p, struct ntyhdr *nh, int ms)
 	return -1;
 }
 
+/*
+ * A connection from a raw peer in nty-a to the listener @lfd in nty-b: the
+ * handshake by hand.  Return: the accepted socket, or -1.
+ */
+static int raw_connect(struct raw_peer *p, int lfd)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	uint32_t isn = 1000;
+	struct ntyhdr nh;
+	int s;
+
+	enter_ns(NS_A);
+	sll.sll_protocol = htons(read_long("/sys/module/nty/parameters/ethertype"));
+	p->rx = socket(AF_PACKET, SOCK_RAW, sll.sll_protocol);
+	if (p->rx < 0)
+		return -1;
+	sll.sll_ifindex = topo.va_ifindex;
+	if (bind(p->rx, (struct sockaddr *)&sll, sizeof(sll)) ||
+	    raw_send(p, NTY_F_SYN, isn, NULL, 0) ||
+	    raw_recv(p, &nh, 3000) || nh.flags != (NTY_F_SYN | NTY_F_ACK) ||
+	    ntohl(nh.ack_seq) != isn + 1)
+		return -1;
+	p->rcv_nxt = ntohl(nh.seq) + 1;
+	p->snd_nxt = isn + 1;
+	if (raw_send(p, NTY_F_ACK, p->snd_nxt, NULL, 0))
+		return -1;
+	s = accept_within(lfd, 3000);
+	enter_ns(NS_B);
+	return s;
+}
+
 TEST_F(stream, five_receive_cases_counted)
 {
 	static const char * const counters[] = { "DupSegs", "PartialDupSegs",
 				   "OutOfWindowSegs", "OfoQueued" };
 	long long before[4], after[4], disc0, resets0;
 	struct raw_peer p = { .sport = 30000, .dport = 7121 };
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	struct ntyhdr nh;
 	char buf[64];
-	uint32_t isn = 1000, una;
+	uint32_t una;
 	int lfd, s, i;
 
 	lfd = listener(7121, 4);
 	ASSERT_GE(lfd, 0);
-	enter_ns(NS_A);
-	p.rx = socket(AF_PACKET, SOCK_RAW,
-		      htons(read_long("/sys/module/nty/parameters/ethertype")));
-	ASSERT_GE(p.rx, 0);
-	sll.sll_protocol = htons(read_long("/sys/module/nty/parameters/ethertype"));
-	sll.sll_ifindex = topo.va_ifindex;
-	ASSERT_EQ(0, bind(p.rx, (struct sockaddr *)&sll, sizeof(sll)));
-
-	/* Handshake. */
-	ASSERT_EQ(0, raw_send(&p, NTY_F_SYN, isn, NULL, 0));
-	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
-	ASSERT_EQ(NTY_F_SYN | NTY_F_ACK, nh.flags);
-	ASSERT_EQ(isn + 1, ntohl(nh.ack_seq));
-	p.rcv_nxt = ntohl(nh.seq) + 1;
-	p.snd_nxt = isn + 1;
-	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
-	s = accept_within(lfd, 3000);
+	s = raw_connect(&p, lfd);
 	ASSERT_GE(s, 0);
-	enter_ns(NS_B);
 	for (i = 0; i < 4; i++)
 		before[i] = nty_snmp(counters[i]);
 	una = p.snd_nxt;
@@ -1107,6 +1123,67 @@ TEST_F(stream, five_receive_cases_counted)
 	EXPECT_EQ(1, nty_snmp("EstabResets") - resets0);
 	EXPECT_EQ(-1, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
 	EXPECT_EQ(ECONNRESET, errno);
+	close(s);
+	close(lfd);
+	close(p.rx);
+}
+
+/*
+ * Delayed ACKs, as __tcp_ack_snd_check(): a lone small segment is
+ * acknowledged by the delayed-ACK timer (DelayedACKs), a second full
+ * segment at once by one ACK for both; with sysctl delayed_ack=0 every
+ * segment at once.  The raw peer counts the ACKs it gets.
+ */
+TEST_F(stream, delayed_ack_every_second_full_segment)
+{
+	struct raw_peer p = { .sport = 30001, .dport = 7122 };
+	static char full[NTY_MSS_VETH], buf[2 * NTY_MSS_VETH + 8];
+	long long d0;
+	struct ntyhdr nh;
+	uint32_t una;
+	int lfd, s;
+
+	memset(full, 'x', sizeof(full));
+	lfd = listener(7122, 4);
+	ASSERT_GE(lfd, 0);
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	una = p.snd_nxt;
+
+	/* A lone 4-byte segment: its ACK waits for the timer. */
+	d0 = nty_snmp("DelayedACKs");
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una, "abcd", 4));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(una + 4, ntohl(nh.ack_seq));
+	enter_ns(NS_B);
+	EXPECT_EQ(1, nty_snmp("DelayedACKs") - d0);
+
+	/* Two full segments: one ACK covers both, sent on the second. */
+	d0 = nty_snmp("DelayedACKs");
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 4, full, sizeof(full)));
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 4 + sizeof(full), full,
+			      sizeof(full)));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(una + 4 + 2 * sizeof(full), ntohl(nh.ack_seq));
+	EXPECT_EQ(-1, raw_recv(&p, &nh, 200));
+	enter_ns(NS_B);
+	EXPECT_EQ(0, nty_snmp("DelayedACKs") - d0);
+
+	/* delayed_ack=0: the lone segment is acknowledged at once. */
+	sysctl_in(NS_B, "delayed_ack", "0");
+	d0 = nty_snmp("DelayedACKs");
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 4 + 2 * sizeof(full),
+			      "efgh", 4));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(una + 8 + 2 * sizeof(full), ntohl(nh.ack_seq));
+	sysctl_in(NS_B, "delayed_ack", "1");
+	enter_ns(NS_B);
+	EXPECT_EQ(0, nty_snmp("DelayedACKs") - d0);
+
+	EXPECT_EQ((ssize_t)sizeof(buf), read_full(s, buf, sizeof(buf)));
+	EXPECT_EQ(0, memcmp(buf, "abcd", 4));
+	EXPECT_EQ(0, memcmp(buf + 4, full, sizeof(full)));
+	EXPECT_EQ(0, memcmp(buf + sizeof(buf) - 4, "efgh", 4));
 	close(s);
 	close(lfd);
 	close(p.rx);
