@@ -960,18 +960,31 @@ TEST_F(stream, bad_arguments_errno)
 /* A full segment from nty-a to nty-b: the veth MTU less the header. */
 #define NTY_MSS_VETH	(1500 - NTY_HLEN)
 
+/*
+ * A stream peer made of two AF_PACKET sockets in nty-a: @tx sends the
+ * segments (one socket kept open, so that two segments leave
+ * back to back: closing a packet socket waits for an RCU grace period),
+ * @rx sees the answers.
+ */
 struct raw_peer {
 	int tx, rx;
-	uint16_t sport, dport;
+	uint16_t sport, dport, ethertype;
 	uint32_t snd_nxt, rcv_nxt;
 };
 
 static int raw_send(struct raw_peer *p, uint8_t flags, uint32_t seq,
 		    const void *data, size_t len)
 {
-	unsigned char buf[1600] = { 0 };
+	unsigned char frame[14 + 1600] = { 0 }, *buf = frame + 14;
 	struct ntyhdr *nh = (struct ntyhdr *)buf;
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_ifindex = topo.va_ifindex,
+		.sll_halen = 6,
+	};
 
+	if (len > 1600 - NTY_HLEN)
+		return -1;
 	nh->version = NTY_VERSION;
 	nh->type = NTY_TYPE_STREAM;
 	nh->flags = flags;
@@ -987,9 +1000,13 @@ static int raw_send(struct raw_peer *p, uint8_t flags, uint32_t seq,
 	 * From a MAC of its own, so that nty-a's NTY stack, which sees the
 	 * answers as another host's, does not reset the connection.
 	 */
-	enter_ns(NS_A);
-	return inject_raw(topo.va_ifindex, spoofed_mac, topo.vb_mac, buf,
-			  NTY_HLEN + len);
+	memcpy(frame, topo.vb_mac, 6);
+	memcpy(frame + 6, spoofed_mac, 6);
+	frame[12] = p->ethertype >> 8;
+	frame[13] = p->ethertype & 0xff;
+	memcpy(sll.sll_addr, topo.vb_mac, 6);
+	return sendto(p->tx, frame, 14 + NTY_HLEN + len, 0,
+		      (struct sockaddr *)&sll, sizeof(sll)) < 0 ? -1 : 0;
 }
 
 /* The next NTY segment to our port; its header in *nh. */
@@ -1022,9 +1039,11 @@ static int raw_connect(struct raw_peer *p, int lfd)
 	int s;
 
 	enter_ns(NS_A);
-	sll.sll_protocol = htons(read_long("/sys/module/nty/parameters/ethertype"));
+	p->ethertype = read_long("/sys/module/nty/parameters/ethertype");
+	sll.sll_protocol = htons(p->ethertype);
 	p->rx = socket(AF_PACKET, SOCK_RAW, sll.sll_protocol);
-	if (p->rx < 0)
+	p->tx = socket(AF_PACKET, SOCK_RAW, 0);
+	if (p->rx < 0 || p->tx < 0)
 		return -1;
 	sll.sll_ifindex = topo.va_ifindex;
 	if (bind(p->rx, (struct sockaddr *)&sll, sizeof(sll)) ||
@@ -1126,6 +1145,7 @@ TEST_F(stream, five_receive_cases_counted)
 	close(s);
 	close(lfd);
 	close(p.rx);
+	close(p.tx);
 }
 
 /*
@@ -1184,9 +1204,17 @@ TEST_F(stream, delayed_ack_every_second_full_segment)
 	EXPECT_EQ(0, memcmp(buf, "abcd", 4));
 	EXPECT_EQ(0, memcmp(buf + 4, full, sizeof(full)));
 	EXPECT_EQ(0, memcmp(buf + sizeof(buf) - 4, "efgh", 4));
+	/* The raw peer goes away with a RST, leaving no orphan behind. */
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, una + 8 + 2 * sizeof(full),
+			      NULL, 0));
+	sleep_ms(300);
+	enter_ns(NS_B);
+	EXPECT_EQ(-1, recv(s, buf, 1, MSG_DONTWAIT));
+	EXPECT_EQ(ECONNRESET, errno);
 	close(s);
 	close(lfd);
 	close(p.rx);
+	close(p.tx);
 }
 
 /*
