@@ -54,8 +54,8 @@ EXPORT_SYMBOL_GPL(nty_csum_partial);
  * @dport: destination port, network order
  * @len: header plus payload bytes
  *
- * The check field is zeroed; the caller sums the header and payload with
- * nty_csum() once the payload is in place.
+ * The check field is zeroed, the seed nty_csum_partial() needs: the
+ * device (or skb_checksum_help()) sums header and payload on the way out.
  */
 void nty_build_header(struct ntyhdr *nh, u8 type, u8 flags, __be16 sport,
 		      __be16 dport, unsigned int len)

@@ -36,7 +36,7 @@ static void help(void)
 		"  -t        stream socket (like nc over TCP); default datagrams\n"
 		"  -l PORT   listen: print datagrams received on PORT\n"
 		"  -i IFACE  listen on IFACE only (default: every interface)\n"
-		"  -b BYTES  SO_RCVBUF of the socket (default: net.core.rmem_default)\n"
+		"  -b BYTES  SO_RCVBUF of the socket (default: net.nty.rmem_default)\n"
 		"  -p PORT   local port to send from (default: ephemeral)\n"
 		"  -c COUNT  send COUNT test datagrams; with -l, exit after COUNT\n"
 		"  -s SIZE   payload bytes of test datagrams (default 64, >= 4)\n"
