@@ -81,7 +81,11 @@ void nty_sklist_del(struct sock *sk)
  * @sk: the socket, bh_lock_sock() held by the caller; released here
  * @skb: the frame; consumed
  *
- * Bounded by rcvbuf + sndbuf as the kernel bounds it (SockBacklogDrops).
+ * Bounded by rcvbuf + sndbuf as sk_receive_skb() bounds it
+ * (SockBacklogDrops); a stream by what tcp_add_backlog() allows, since
+ * the backlog's length is reset only once release_sock() has drained it
+ * all, while the receive queue fills from it, and a train (gso.c) brings
+ * 64 KB at once.
  *
  * Return: 0 when queued, -ENOBUFS when dropped.
  */
@@ -89,9 +93,14 @@ int nty_sock_backlog(struct sock *sk, struct sk_buff *skb)
 	__releases(&sk->sk_lock.slock)
 {
 	struct net *net = sock_net(sk);
+	u64 limit;
 
-	if (likely(!sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				   READ_ONCE(sk->sk_sndbuf)))) {
+	if (sk->sk_type == SOCK_STREAM)
+		limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
+			((u32)READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
+	else
+		limit = (u64)READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf);
+	if (likely(!sk_add_backlog(sk, skb, min_t(u64, limit, UINT_MAX)))) {
 		trace_nty_sock_enqueue(sk, skb, NTY_Q_BACKLOG);
 		bh_unlock_sock(sk);
 		NTY_INC_STATS(net, SOCK_BACKLOG_QUEUED);

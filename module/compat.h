@@ -42,6 +42,19 @@ nty_register_net_sysctl(struct net *net, const char *path,
 #endif
 }
 
+/*
+ * The largest GSO frame @dev takes whole: 6.3 gave IPv4 and other
+ * protocols their own limit (gso_features_check() reads it for ours).
+ */
+static inline unsigned int nty_gso_max_size(const struct net_device *dev)
+{
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+	return min(READ_ONCE(dev->gso_ipv4_max_size), (unsigned int)U16_MAX);
+#else
+	return min(READ_ONCE(dev->gso_max_size), (unsigned int)U16_MAX);
+#endif
+}
+
 /* 6.10 replaced embedded dummy devices with alloc_netdev_dummy(). */
 static inline struct net_device *nty_alloc_dummy_netdev(void)
 {

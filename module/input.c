@@ -11,11 +11,9 @@
 
 static struct packet_type nty_packet_type;
 
-static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
-		   struct packet_type *pt, struct net_device *orig_dev)
+/* One frame, on its own or out of a train (@more: the train goes on). */
+static int nty_rcv_frame(struct net *net, struct sk_buff *skb, bool more)
 {
-	struct net *net = dev_net(dev);
-
 	NTY_INC_STATS(net, IN_FRAMES);
 	trace_nty_rcv(skb);
 
@@ -27,6 +25,7 @@ static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
 		return NET_RX_DROP;
 	}
 	nty_stamp_rcv(skb);
+	NTY_SKB_CB(skb)->gso_more = more;
 
 	/* Frames for another host: a promiscuous tap saw them, we do not. */
 	if (unlikely(skb->pkt_type == PACKET_OTHERHOST ||
@@ -36,6 +35,55 @@ static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
 	}
 
 	return nty_enqueue_to_backlog(skb);
+}
+
+/*
+ * A train (gso.c) that a device forwarded whole: its segments go on one
+ * by one, as udp_rcv_segment() takes a GRO train apart for a socket that
+ * wants datagrams; the journey of each starts here.
+ */
+static int nty_rcv_train(struct net *net, struct sk_buff *skb)
+{
+	unsigned int n = skb_shinfo(skb)->gso_segs;
+	struct sk_buff *segs, *next;
+
+	skb = skb_share_check(skb, GFP_ATOMIC);
+	if (unlikely(!skb)) {
+		NTY_ADD_STATS(net, IN_FRAMES, n);
+		NTY_ADD_STATS(net, IN_DISCARDS, n);
+		return NET_RX_DROP;
+	}
+	segs = nty_gso_split(skb);
+	if (IS_ERR(segs)) {
+		NTY_ADD_STATS(net, IN_FRAMES, n);
+		NTY_ADD_STATS(net, IN_DISCARDS, n);
+		kfree_skb(skb);
+		return NET_RX_DROP;
+	}
+	NTY_INC_STATS(net, IN_GSO_TRAINS);
+	consume_skb(skb);
+	for (; segs; segs = next) {
+		next = segs->next;
+		segs->next = NULL;
+		nty_rcv_frame(net, segs, next);
+	}
+	return NET_RX_SUCCESS;
+}
+
+static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
+		   struct packet_type *pt, struct net_device *orig_dev)
+{
+	struct net *net = dev_net(dev);
+
+	if (unlikely(skb_is_gso(skb))) {
+		if (skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST)
+			return nty_rcv_train(net, skb);
+		/*
+		 * Not a train of ours (a packet socket's virtio header can
+		 * make one): a single frame, whose header must cover it all.
+		 */
+	}
+	return nty_rcv_frame(net, skb, false);
 }
 
 /**

@@ -2,9 +2,10 @@
 /*
  * NTY module init and exit: registers, in dependency order, the socket
  * tables, the per-CPU backlog, the per-namespace state (counters,
- * /proc/net/nty, /proc/sys/net/nty), the address family, the packet_type
- * (so that no frame arrives before every stage behind it exists), the
- * debugfs directory and the ntynic link type.  Exit mirrors init exactly.
+ * /proc/net/nty, /proc/sys/net/nty), the segmentation offload, the
+ * address family, the packet_type (so that no frame arrives before every
+ * stage behind it exists), the debugfs directory and the ntynic link
+ * type.  Exit mirrors init exactly.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -53,6 +54,7 @@ static int __init nty_init(void)
 	ret = nty_netns_init();
 	if (ret < 0)
 		goto err_netns;
+	nty_gso_init();
 	ret = nty_af_init();
 	if (ret < 0)
 		goto err_af;
@@ -76,6 +78,7 @@ err_debugfs:
 err_input:
 	nty_af_exit();
 err_af:
+	nty_gso_exit();
 	nty_netns_exit();
 err_netns:
 	nty_backlog_exit();
@@ -92,6 +95,7 @@ static void __exit nty_exit(void)
 	nty_debugfs_exit();
 	nty_input_exit();
 	nty_af_exit();
+	nty_gso_exit();
 	nty_netns_exit();
 	nty_backlog_exit();
 	nty_journey_exit();

@@ -61,6 +61,9 @@ enum nty_mib {
 	NTY_MIB_ZERO_WINDOW_ADV,
 	NTY_MIB_WINDOW_PROBES,
 	NTY_MIB_DELAYED_ACKS,
+	NTY_MIB_OUT_GSO_TRAINS,
+	NTY_MIB_OUT_GSO_SEGMENTED,
+	NTY_MIB_IN_GSO_TRAINS,
 	__NTY_MIB_MAX
 };
 
@@ -152,6 +155,7 @@ struct nty_seg {
  * @dport: destination port (network order)
  * @saddr: sender's MAC
  * @bcast: sent to a broadcast or multicast MAC
+ * @gso_more: came in a train (gso.c) and more of it follows
  * @sk_type: socket type the frame is for (SOCK_DGRAM or SOCK_STREAM)
  * @t_rcv: CLOCK_MONOTONIC ns at the packet_type handler; 0 = not timed
  * @d_backlog: ns from @t_rcv to the backlog enqueue
@@ -172,7 +176,8 @@ struct nty_skb_cb {
 			__be16		sport;
 			__be16		dport;
 			u8		saddr[ETH_ALEN];
-			u8		bcast;
+			u8		bcast:1;
+			u8		gso_more:1;
 			u8		sk_type;
 		};
 		struct nty_seg	seg;
@@ -488,6 +493,17 @@ void nty_nic_exit(void);
 extern const struct net_device_ops nty_nic_netdev_ops;
 bool nty_nic_rx_times(const struct sk_buff *skb, u64 *t_ring, u64 *t_irq);
 
+/* gso.c: trains of stream segments (segmentation offload). */
+#define NTY_GSO_MAX_SEGS	64
+/* Unsent bytes a sendmsg() gathers before it pushes: one full train. */
+#define NTY_PUSH_GOAL		(60 * 1024)
+void nty_gso_init(void);
+void nty_gso_exit(void);
+void nty_gso_seg_init(struct sk_buff *seg, const struct sk_buff *carrier);
+struct sk_buff *nty_gso_split(struct sk_buff *carrier);
+void nty_gso_train(struct sk_buff *carrier, struct sk_buff *segs,
+		   unsigned int n, unsigned int mss);
+
 /* input.c: the packet_type handler. */
 int nty_input_init(void);
 void nty_input_exit(void);
@@ -554,7 +570,7 @@ int nty_send_ctl(struct net *net, int ifindex, const u8 *daddr, __be16 sport,
 		 __be16 dport, u32 seq, u32 ack, u8 flags, u16 window);
 void nty_stream_timer(struct timer_list *t);
 void nty_stream_delack_timer(struct timer_list *t);
-void nty_stream_ack_snd_check(struct sock *sk, bool now);
+void nty_stream_ack_snd_check(struct sock *sk, bool now, bool more);
 
 /* The longest an ACK waits for a second segment or a reply (TCP_DELACK_MIN). */
 #define NTY_DELACK_MIN	(HZ / 25)

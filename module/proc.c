@@ -47,6 +47,9 @@ static const char * const nty_mib_names[__NTY_MIB_MAX] = {
 	[NTY_MIB_ZERO_WINDOW_ADV]	= "ZeroWindowAdv",
 	[NTY_MIB_WINDOW_PROBES]		= "WindowProbes",
 	[NTY_MIB_DELAYED_ACKS]		= "DelayedACKs",
+	[NTY_MIB_OUT_GSO_TRAINS]	= "OutGsoTrains",
+	[NTY_MIB_OUT_GSO_SEGMENTED]	= "OutGsoSegmented",
+	[NTY_MIB_IN_GSO_TRAINS]		= "InGsoTrains",
 };
 
 static void nty_snmp_line(struct seq_file *seq, const char *tag,

@@ -504,13 +504,21 @@ static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 		if (!ts->send_head)
 			ts->send_head = skb;
 		copied += chunk;
-		nty_stream_push(sk);
+		/*
+		 * As tcp_sendmsg()'s forced push: a long write does not wait
+		 * for its end, but what a train carries goes out together.
+		 */
+		if (ts->write_seq - ts->snd_nxt >= NTY_PUSH_GOAL)
+			nty_stream_push(sk);
 	}
+	nty_stream_push(sk);
 	release_sock(sk);
 	return copied;
 
 out_err:
-	if (!copied)
+	if (copied)
+		nty_stream_push(sk);
+	else
 		copied = sk_stream_error(sk, flags, err);
 	release_sock(sk);
 	return copied;

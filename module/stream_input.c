@@ -272,6 +272,7 @@ static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
 	const struct ntyhdr *th = nty_hdr(skb);
 	struct net *net = sock_net(sk);
 	u32 seq = ntohl(th->seq), end_seq, wnd = nty_rcv_wnd_left(ts);
+	bool more = NTY_SKB_CB(skb)->gso_more;
 	u8 flags = th->flags;
 	struct nty_seg *seg;
 	bool fin = false, now;
@@ -340,7 +341,7 @@ static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
 		nty_stream_ofo_drain(sk, &fin);
 	if (fin)
 		nty_stream_fin(sk);
-	nty_stream_ack_snd_check(sk, now || fin);
+	nty_stream_ack_snd_check(sk, now || fin, more);
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		trace_nty_wakeup(sk);
 		sk->sk_data_ready(sk);

@@ -105,8 +105,9 @@ u16 nty_select_window(struct sock *sk)
 	return win >> NTY_WINDOW_SHIFT;
 }
 
-static int nty_xmit_frame(struct net *net, struct sk_buff *skb, int ifindex,
-			  const u8 *daddr)
+/* Send @skb, which carries @n frames (a train of them when @n > 1). */
+static int nty_xmit_frames(struct net *net, struct sk_buff *skb, int ifindex,
+			   const u8 *daddr, unsigned int n)
 {
 	struct net_device *dev;
 	int err = -ENETDOWN;
@@ -126,16 +127,24 @@ static int nty_xmit_frame(struct net *net, struct sk_buff *skb, int ifindex,
 	if (err > 0)
 		err = net_xmit_errno(err);
 	if (err) {
-		NTY_INC_STATS(net, OUT_DROPS);
+		NTY_ADD_STATS(net, OUT_DROPS, n);
 		return err;
 	}
-	NTY_INC_STATS(net, OUT_FRAMES);
+	NTY_ADD_STATS(net, OUT_FRAMES, n);
+	if (n > 1)
+		NTY_INC_STATS(net, OUT_GSO_TRAINS);
 	return 0;
 drop:
 	rcu_read_unlock();
-	NTY_INC_STATS(net, OUT_DROPS);
+	NTY_ADD_STATS(net, OUT_DROPS, n);
 	kfree_skb(skb);
 	return err;
+}
+
+static int nty_xmit_frame(struct net *net, struct sk_buff *skb, int ifindex,
+			  const u8 *daddr)
+{
+	return nty_xmit_frames(net, skb, ifindex, daddr, 1);
 }
 
 /* Put a stream header in front of @skb's payload, checksum left to the device. */
@@ -238,15 +247,8 @@ void nty_stream_reply_rst(struct net *net, struct sk_buff *skb)
 		     ack, flags, 0);
 }
 
-/**
- * nty_stream_xmit - send one segment of the send queue, which keeps it
- * @sk: the connection
- * @skb: the segment
- *
- * Return: 0, or a negative errno when it could not be sent now (the
- * retransmission timer tries again).
- */
-int nty_stream_xmit(struct sock *sk, struct sk_buff *skb)
+/* A clone of a send-queue segment with its header, ready to send. */
+static struct sk_buff *nty_stream_tx_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
 	const struct nty_seg *seg = &NTY_SKB_CB(skb)->seg;
@@ -258,17 +260,91 @@ int nty_stream_xmit(struct sock *sk, struct sk_buff *skb)
 		tx = pskb_copy(skb, GFP_ATOMIC);
 	else
 		tx = skb_clone(skb, GFP_ATOMIC);
-	if (!tx) {
-		NTY_INC_STATS(sock_net(sk), OUT_DROPS);
-		return -ENOBUFS;
-	}
+	if (!tx)
+		return NULL;
 	if (sk->sk_state != TCP_SYN_SENT)
 		flags |= NTY_F_ACK;
 	nty_push_header(tx, flags, ns->sport, ns->dport, seg->seq, ts->rcv_nxt,
 			(flags & NTY_F_ACK) ? nty_select_window(sk) : 0);
 	tx->priority = READ_ONCE(sk->sk_priority);
 	tx->mark = READ_ONCE(sk->sk_mark);
+	return tx;
+}
+
+/**
+ * nty_stream_xmit - send one segment of the send queue, which keeps it
+ * @sk: the connection
+ * @skb: the segment
+ *
+ * Return: 0, or a negative errno when it could not be sent now (the
+ * retransmission timer tries again).
+ */
+int nty_stream_xmit(struct sock *sk, struct sk_buff *skb)
+{
+	struct nty_sock *ns = nty_sk(sk);
+	struct sk_buff *tx;
+
+	tx = nty_stream_tx_skb(sk, skb);
+	if (!tx) {
+		NTY_INC_STATS(sock_net(sk), OUT_DROPS);
+		return -ENOBUFS;
+	}
 	return nty_xmit_frame(sock_net(sk), tx, ns->difindex, ns->daddr);
+}
+
+/*
+ * How much one train may carry on the connection's device: nothing when
+ * its gso feature is off (ethtool -K DEV gso off), as sk_setup_caps()
+ * decides for TCP; else what gso_features_check() lets through whole.
+ */
+static void nty_stream_gso_limits(struct sock *sk, unsigned int *max_bytes,
+				  unsigned int *max_segs)
+{
+	struct net_device *dev;
+
+	*max_bytes = 0;
+	*max_segs = 1;
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(sock_net(sk), nty_sk(sk)->difindex);
+	if (dev && (dev->features & NETIF_F_GSO)) {
+		*max_bytes = nty_gso_max_size(dev) - 1 - dev->hard_header_len;
+		*max_segs = min_t(unsigned int, READ_ONCE(dev->gso_max_segs),
+				  NTY_GSO_MAX_SEGS);
+	}
+	rcu_read_unlock();
+}
+
+/* Send @n segment clones linked by ->next: one train, or one frame. */
+static void nty_stream_xmit_list(struct sock *sk, struct sk_buff *segs,
+				 unsigned int n)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct nty_sock *ns = &ts->ns;
+	struct net *net = sock_net(sk);
+	struct sk_buff *carrier, *next;
+
+	carrier = n > 1 ? alloc_skb(NTY_TX_HEADROOM, GFP_ATOMIC) : NULL;
+	if (!carrier) {
+		for (; segs; segs = next) {
+			next = segs->next;
+			segs->next = NULL;
+			nty_xmit_frame(net, segs, ns->difindex, ns->daddr);
+		}
+		return;
+	}
+	skb_reserve(carrier, NTY_TX_HEADROOM);
+	skb_reset_network_header(carrier);
+	nty_gso_train(carrier, segs, n, ts->mss);
+	/*
+	 * Each segment's checksum is left to the device; the carrier says so
+	 * too, as validate_xmit_skb() wants of a GSO frame.
+	 */
+	carrier->ip_summed = CHECKSUM_PARTIAL;
+	carrier->csum_start = skb_headroom(carrier);
+	carrier->csum_offset = offsetof(struct ntyhdr, check);
+	carrier->priority = segs->priority;
+	carrier->mark = segs->mark;
+	nty_xmit_frames(net, carrier, ns->difindex, ns->daddr, n);
 }
 
 /**
@@ -292,23 +368,42 @@ static unsigned long nty_rto_jiffies(struct nty_stream_sock *ts)
  *
  * A segment goes out only whole and only if its payload fits in the
  * window.  With data waiting, nothing in flight and no room, the timer
- * sends window probes (claim C2).
+ * sends window probes (claim C2).  What one call sends leaves as trains
+ * (gso.c) where the device allows: a lost train is retransmitted by the
+ * timer like any lost segment.
  */
 void nty_stream_push(struct sock *sk)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
-	struct sk_buff *skb;
+	struct sk_buff *skb, *tx, *segs = NULL, **tail = &segs;
+	unsigned int n = 0, bytes = 0, max_bytes, max_segs;
 	const struct nty_seg *seg;
 	u32 right = ts->snd_una + ts->snd_wnd;
 
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_CLOSE)
 		return;
+	nty_stream_gso_limits(sk, &max_bytes, &max_segs);
 	while ((skb = ts->send_head)) {
 		seg = &NTY_SKB_CB(skb)->seg;
 		if (nty_seq_after(seg->seq + skb->len, right))
 			break;
-		if (nty_stream_xmit(sk, skb))
+		if (n && (n == max_segs ||
+			  bytes + NTY_HLEN + skb->len > max_bytes)) {
+			nty_stream_xmit_list(sk, segs, n);
+			segs = NULL;
+			tail = &segs;
+			n = 0;
+			bytes = 0;
+		}
+		tx = nty_stream_tx_skb(sk, skb);
+		if (!tx) {
+			NTY_INC_STATS(sock_net(sk), OUT_DROPS);
 			break;
+		}
+		*tail = tx;
+		tail = &tx->next;
+		n++;
+		bytes += tx->len;
 		ts->snd_nxt = seg->end_seq;
 		if (!ts->rtt_start_us) {
 			ts->rtt_seq = seg->end_seq;
@@ -319,6 +414,8 @@ void nty_stream_push(struct sock *sk)
 		if (!timer_pending(&sk->sk_timer))
 			nty_stream_arm_timer(sk, nty_rto_jiffies(ts));
 	}
+	if (n)
+		nty_stream_xmit_list(sk, segs, n);
 	/* Stalled on a closed window with nothing in flight: probe. */
 	if (ts->send_head && ts->snd_una == ts->snd_nxt &&
 	    !timer_pending(&sk->sk_timer))
@@ -517,20 +614,23 @@ out:
  * nty_stream_ack_snd_check - acknowledge received data now or a little later
  * @sk: the connection, exclusively ours
  * @now: the segment needs an ACK at once (FIN, a gap filled)
+ * @more: more of the segment's train follows (gso.c)
  *
  * As __tcp_ack_snd_check(): an ACK goes out at once when more than one
  * full segment arrived since the last one, otherwise it waits up to
  * NTY_DELACK_MIN for a second segment or for data of our own to ride on
  * (a reply clears ack_pending in nty_select_window()).  Half the ACKs of
  * a bulk transfer, none of a request/response exchange; sysctl
- * delayed_ack=0 acknowledges every segment.
+ * delayed_ack=0 acknowledges every segment.  A segment with more of its
+ * train behind it waits for the train's last one: one ACK per train, as
+ * GRO gives TCP one per merged segment.
  */
-void nty_stream_ack_snd_check(struct sock *sk, bool now)
+void nty_stream_ack_snd_check(struct sock *sk, bool now, bool more)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
 
 	if (now || !READ_ONCE(nty_pernet(sock_net(sk))->delayed_ack) ||
-	    ts->rcv_nxt - ts->rcv_wup > ts->mss) {
+	    (!more && ts->rcv_nxt - ts->rcv_wup > ts->mss)) {
 		nty_stream_send_ack(sk);
 		return;
 	}

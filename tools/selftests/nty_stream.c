@@ -20,7 +20,10 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/if_packet.h>
 #include <linux/sockios.h>
+#include <net/ethernet.h>
+#include <net/if.h>
 
 #include "kselftest_harness.h"
 #include "nty_test.h"
@@ -29,6 +32,8 @@
 #define NS_B "nty-b"
 #define SYSCTL "/proc/sys/net/nty/"
 #define BULK (64 << 20)
+/* Payload of a full segment over veth (MTU 1500). */
+#define NTY_MSS_VETH	(1500 - NTY_HLEN)
 #define NETEM_LOSSY \
 	"tc -n nty-a qdisc add dev va root netem delay 1ms loss 5% reorder 25% 50% duplicate 5%"
 
@@ -57,6 +62,24 @@ static void sysctl_in(const char *ns, const char *name, const char *val)
 	enter_ns(ns);
 	snprintf(path, sizeof(path), SYSCTL "%s", name);
 	write_file(path, val);
+}
+
+/* Write a sysctl in @ns; return 0 or the errno the write failed with. */
+static int sysctl_write_errno(const char *ns, const char *name,
+			      const char *val)
+{
+	char path[128];
+	int fd, err = 0;
+
+	enter_ns(ns);
+	snprintf(path, sizeof(path), SYSCTL "%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = errno;
+	close(fd);
+	return err;
 }
 
 static void sh(const char *cmd)
@@ -533,12 +556,161 @@ TEST_F_TIMEOUT(stream, bulk_64mib_through_loss_reorder_duplication, 900)
 	retr0 = snmp_in(NS_A, "RetransSegs");
 	ofo0 = snmp_in(NS_B, "OfoQueued");
 	dup0 = snmp_in(NS_B, "DupSegs");
+	/*
+	 * netem drops, delays and copies a train whole, as it does TCP's GSO
+	 * frames; without SACK, NewReno repairs a lost train one segment per
+	 * round trip.  The loss this test is about is per segment: no trains.
+	 */
+	sh("ip netns exec nty-a ethtool -K va gso off");
 	sh(NETEM_LOSSY);
 	EXPECT_EQ(0, bulk(_metadata, 7108, 1));
 	sh("tc -n nty-a qdisc del dev va root");
+	sh("ip netns exec nty-a ethtool -K va gso on");
 	EXPECT_GT(snmp_in(NS_A, "RetransSegs") - retr0, 0);
 	EXPECT_GT(snmp_in(NS_B, "OfoQueued") - ofo0, 0);
 	EXPECT_GT(snmp_in(NS_B, "DupSegs") - dup0, 0);
+}
+
+struct writer {
+	int fd;
+	size_t total;
+};
+
+static void *write_pattern(void *p)
+{
+	static unsigned char buf[65536];
+	struct writer *w = p;
+	size_t off = 0, n;
+
+	while (off < w->total) {
+		n = w->total - off < sizeof(buf) ? w->total - off : sizeof(buf);
+		pattern(buf, n, off);
+		if (send(w->fd, buf, n, 0) != (ssize_t)n)
+			break;
+		off += n;
+	}
+	return NULL;
+}
+
+/* @total bytes from @c to @s; 0 when every byte arrived as sent. */
+static int transfer(int c, int s, size_t total)
+{
+	static unsigned char buf[65536], want[65536];
+	struct writer w = { .fd = c, .total = total };
+	size_t got = 0;
+	pthread_t th;
+	int bad = 0;
+	ssize_t n;
+
+	if (pthread_create(&th, NULL, write_pattern, &w))
+		return -1;
+	set_timeo(s, SO_RCVTIMEO, 30000);
+	while (got < total && (n = recv(s, buf, sizeof(buf), 0)) > 0) {
+		pattern(want, n, got);
+		bad |= memcmp(buf, want, n);
+		got += n;
+	}
+	pthread_join(th, NULL);
+	return got == total && !bad ? 0 : -1;
+}
+
+struct gso_counts {
+	long long out_frames, out_trains, out_segmented, in_frames, in_trains;
+};
+
+static void gso_counts(struct gso_counts *g)
+{
+	sleep_ms(300);
+	g->out_frames = snmp_in(NS_A, "OutFrames");
+	g->out_trains = snmp_in(NS_A, "OutGsoTrains");
+	g->out_segmented = snmp_in(NS_A, "OutGsoSegmented");
+	g->in_frames = snmp_in(NS_B, "InFrames");
+	g->in_trains = snmp_in(NS_B, "InGsoTrains");
+}
+
+/* A tap on vb in nty-b: the receiving side shares each frame with it. */
+static int tap_open(void)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+	};
+	int fd;
+
+	enter_ns(NS_B);
+	sll.sll_ifindex = if_nametoindex("vb");
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The longest frame the tap saw (it reads whole frames, trains too). */
+static ssize_t tap_longest(int fd)
+{
+	static unsigned char buf[70000];
+	ssize_t n, max = 0;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_TRUNC)) > 0)
+		if (n > max)
+			max = n;
+	return max;
+}
+
+/*
+ * Segmentation offload (gso.c): a write leaves as trains; veth forwards a
+ * train whole and nty_rcv() takes it apart, each segment counted as a
+ * frame at both ends; a tap on the receiving veth sees the train as one
+ * frame of up to 64 KB (as tcpdump sees TCP's GSO frames).  With
+ * tx-gso-list off the stack segments the train before the device; with
+ * gso off no trains are built.  Every byte arrives, in every mode.
+ */
+TEST_F_TIMEOUT(stream, trains_whole_over_veth_or_segmented, 120)
+{
+	const size_t total = 4 << 20;
+	struct gso_counts g0, g1;
+	int c, s, tap;
+
+	ASSERT_EQ(0, pair(7125, &c, &s));
+	tap = tap_open();
+	ASSERT_GE(tap, 0);
+	tap_longest(tap);
+	gso_counts(&g0);
+	ASSERT_EQ(0, transfer(c, s, total));
+	gso_counts(&g1);
+	EXPECT_GT(g1.out_trains - g0.out_trains, 0);
+	EXPECT_EQ(g1.out_trains - g0.out_trains, g1.in_trains - g0.in_trains);
+	EXPECT_EQ(0, g1.out_segmented - g0.out_segmented);
+	EXPECT_EQ(g1.out_frames - g0.out_frames, g1.in_frames - g0.in_frames);
+	EXPECT_GT(g1.out_frames - g0.out_frames, (long long)total / NTY_MSS_VETH);
+	EXPECT_GT(tap_longest(tap), 1514);
+	close(tap);
+
+	/* tx-gso-list off: trains still built, segmented by nty_gso_segment(). */
+	sh("ip netns exec nty-a ethtool -K va tx-gso-list off");
+	g0 = g1;
+	ASSERT_EQ(0, transfer(c, s, total));
+	gso_counts(&g1);
+	sh("ip netns exec nty-a ethtool -K va tx-gso-list on");
+	EXPECT_GT(g1.out_trains - g0.out_trains, 0);
+	EXPECT_EQ(g1.out_trains - g0.out_trains,
+		  g1.out_segmented - g0.out_segmented);
+	EXPECT_EQ(0, g1.in_trains - g0.in_trains);
+	EXPECT_EQ(g1.out_frames - g0.out_frames, g1.in_frames - g0.in_frames);
+
+	/* gso off: one frame at a time. */
+	sh("ip netns exec nty-a ethtool -K va gso off");
+	g0 = g1;
+	ASSERT_EQ(0, transfer(c, s, total));
+	gso_counts(&g1);
+	sh("ip netns exec nty-a ethtool -K va gso on");
+	EXPECT_EQ(0, g1.out_trains - g0.out_trains);
+	EXPECT_EQ(0, g1.in_trains - g0.in_trains);
+	EXPECT_EQ(g1.out_frames - g0.out_frames, g1.in_frames - g0.in_frames);
+	close(c);
+	close(s);
 }
 
 TEST_F_TIMEOUT(stream, zero_window_probes_then_resume, 60)
@@ -957,9 +1129,6 @@ TEST_F(stream, bad_arguments_errno)
  * peer in nty-a completes a handshake with a listener in nty-b, then
  * sends crafted segments and reads the ACKs.
  */
-/* A full segment from nty-a to nty-b: the veth MTU less the header. */
-#define NTY_MSS_VETH	(1500 - NTY_HLEN)
-
 /*
  * A stream peer made of two AF_PACKET sockets in nty-a: @tx sends the
  * segments (one socket kept open, so that two segments leave
@@ -1188,6 +1357,13 @@ TEST_F(stream, delayed_ack_every_second_full_segment)
 	EXPECT_EQ(-1, raw_recv(&p, &nh, 200));
 	enter_ns(NS_B);
 	EXPECT_EQ(0, nty_snmp("DelayedACKs") - d0);
+
+	/* Only 0 and 1 are taken, as for prequeue; the value stays. */
+	EXPECT_EQ(EINVAL, sysctl_write_errno(NS_B, "delayed_ack", "2"));
+	EXPECT_EQ(EINVAL, sysctl_write_errno(NS_B, "delayed_ack", "-1"));
+	EXPECT_EQ(EINVAL, sysctl_write_errno(NS_B, "prequeue", "2"));
+	EXPECT_EQ(1, read_long(SYSCTL "delayed_ack"));
+	EXPECT_EQ(0, read_long(SYSCTL "prequeue"));
 
 	/* delayed_ack=0: the lone segment is acknowledged at once. */
 	sysctl_in(NS_B, "delayed_ack", "0");
