@@ -288,6 +288,7 @@ struct nty_request {
  * @rcv_ratio: payload per truesize byte, << 8, seen on received segments
  * @delack_timer: sends the ACK that @ack_pending holds back
  * @ack_pending: data received and not yet acknowledged
+ * @wake_pending: data queued and its reader not yet woken (a train's)
  * @ofo_queue: segments beyond a gap, in sequence order
  * @prequeue: segments a softirq left for the blocked reader
  * @prequeue_mem: truesize on @prequeue
@@ -324,6 +325,7 @@ struct nty_stream_sock {
 	u32			rcv_ratio;
 	struct timer_list	delack_timer;
 	bool			ack_pending;
+	bool			wake_pending;
 	struct sk_buff_head	ofo_queue;
 	struct sk_buff_head	prequeue;
 	unsigned int		prequeue_mem;

@@ -483,8 +483,12 @@ static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 			continue;
 		}
 		chunk = min_t(size_t, msg_data_left(msg), ts->mss);
-		skb = alloc_skb(LL_MAX_HEADER + NTY_HLEN + chunk,
-				sk->sk_allocation);
+		/*
+		 * With its clone beside it, as tcp_stream_alloc_skb() does:
+		 * the first transmission's clone costs no allocation.
+		 */
+		skb = alloc_skb_fclone(LL_MAX_HEADER + NTY_HLEN + chunk,
+				       sk->sk_allocation);
 		err = -ENOBUFS;
 		if (!skb)
 			goto out_err;

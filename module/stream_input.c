@@ -265,14 +265,14 @@ static void nty_stream_rcv_ratio(struct nty_stream_sock *ts,
 /*
  * The payload (and FIN) of a segment on a synchronized connection: the
  * five receive cases of seed 001 (claim C11), each with its counter.
+ * Returns true when it queued data (or a FIN) for the reader.
  */
-static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
+static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
 	const struct ntyhdr *th = nty_hdr(skb);
 	struct net *net = sock_net(sk);
 	u32 seq = ntohl(th->seq), end_seq, wnd = nty_rcv_wnd_left(ts);
-	bool more = NTY_SKB_CB(skb)->gso_more;
 	u8 flags = th->flags;
 	struct nty_seg *seg;
 	bool fin = false, now;
@@ -286,11 +286,11 @@ static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
 	case NTY_SEG_DUP:
 		nty_stream_send_ack(sk);
 		nty_drop(net, skb, NTY_DROP_DUP_SEG);
-		return;
+		return false;
 	case NTY_SEG_OUT_OF_WINDOW:
 		nty_stream_send_ack(sk);
 		nty_drop(net, skb, NTY_DROP_OUT_OF_WINDOW);
-		return;
+		return false;
 	case NTY_SEG_PARTIAL:
 		NTY_INC_STATS(net, PARTIAL_DUP_SEGS);
 		if (skb->len)
@@ -316,7 +316,7 @@ static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
 		}
 		/* A duplicate ACK tells the sender where the hole is. */
 		nty_stream_send_ack(sk);
-		return;
+		return false;
 	}
 
 	if (skb->len && atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
@@ -324,7 +324,7 @@ static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
 		atomic_inc(&sk->sk_drops);
 		nty_drop(net, skb, NTY_DROP_RCVBUF);
 		nty_stream_send_ack(sk);
-		return;
+		return false;
 	}
 	nty_stream_rcv_ratio(ts, skb);
 	/* The journey records the addresses before the cb is reused. */
@@ -342,6 +342,24 @@ static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
 	if (fin)
 		nty_stream_fin(sk);
 	nty_stream_ack_snd_check(sk, now || fin, more);
+	return true;
+}
+
+/*
+ * The five receive cases, then the reader's wake-up: one per train
+ * (gso.c), after its last segment, as GRO gives TCP one per merged
+ * segment; at once for a segment that came on its own.
+ */
+static void nty_stream_data(struct sock *sk, struct sk_buff *skb)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	bool more = NTY_SKB_CB(skb)->gso_more;
+
+	if (__nty_stream_data(sk, skb, more))
+		ts->wake_pending = true;
+	if (more || !ts->wake_pending)
+		return;
+	ts->wake_pending = false;
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		trace_nty_wakeup(sk);
 		sk->sk_data_ready(sk);

@@ -380,7 +380,8 @@ void nty_stream_push(struct sock *sk)
 	const struct nty_seg *seg;
 	u32 right = ts->snd_una + ts->snd_wnd;
 
-	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_CLOSE)
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_CLOSE ||
+	    !ts->send_head)
 		return;
 	nty_stream_gso_limits(sk, &max_bytes, &max_segs);
 	while ((skb = ts->send_head)) {
@@ -644,7 +645,8 @@ void nty_stream_ack_snd_check(struct sock *sk, bool now, bool more)
  * @t: the connection's delack_timer
  *
  * Runs in softirq; an ACK sent meanwhile (with data, or because a second
- * segment came) has cleared ack_pending and nothing is left to do.
+ * segment came) has cleared ack_pending and nothing is left to do.  A
+ * train's segments arm it too (they wait for the train's last one).
  */
 void nty_stream_delack_timer(struct timer_list *t)
 {
@@ -662,6 +664,12 @@ void nty_stream_delack_timer(struct timer_list *t)
 				    TCPF_FIN_WAIT2))) {
 		NTY_INC_STATS(sock_net(sk), DELAYED_ACKS);
 		nty_stream_send_ack(sk);
+	}
+	/* A train whose last segment never came: wake its reader now. */
+	if (ts->wake_pending) {
+		ts->wake_pending = false;
+		if (!sock_flag(sk, SOCK_DEAD))
+			sk->sk_data_ready(sk);
 	}
 out:
 	bh_unlock_sock(sk);
