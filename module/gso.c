@@ -95,6 +95,7 @@ struct sk_buff *nty_gso_split(struct sk_buff *carrier)
 	skb_gso_reset(carrier);
 	return segs;
 }
+EXPORT_SYMBOL_GPL(nty_gso_split);
 
 /*
  * The packet_offload callback: validate_xmit_skb() calls it for a train
@@ -151,6 +152,7 @@ void nty_gso_train(struct sk_buff *carrier, struct sk_buff *segs,
 	shinfo->gso_segs = n;
 	shinfo->gso_type = SKB_GSO_FRAGLIST;
 }
+EXPORT_SYMBOL_GPL(nty_gso_train);
 
 /**
  * nty_gso_init - register the offload under the EtherType in use

@@ -318,6 +318,14 @@ static void nty_nic_setup(struct net_device *dev)
 	dev->needs_free_netdev = true;
 	/* A frame must fit one RX buffer. */
 	dev->max_mtu = NTY_NIC_BUF_LEN - ETH_HLEN;
+	/*
+	 * The "DMA" reads a frame with skb_copy_bits(), pieces and all
+	 * (scatter-gather); with SG the stack keeps software GSO on and
+	 * segments trains (gso.c) and TCP's GSO frames just before the
+	 * device.  No checksum engine, TSO or fraglist.
+	 */
+	dev->hw_features |= NETIF_F_SG;
+	dev->features |= NETIF_F_SG;
 	/* The device's own group; netdev_register_kobject() keeps it. */
 	dev->sysfs_groups[0] = &nty_nic_attr_group;
 }
