@@ -325,7 +325,7 @@ static void nty_test_gso_split(struct kunit *test)
 	for (seg = segs; seg; seg = seg->next, n++) {
 		KUNIT_EXPECT_EQ(test, seg->len, 40U);
 		KUNIT_EXPECT_EQ(test, seg->data[0], 'a' + n);
-		KUNIT_EXPECT_EQ(test, seg->protocol, proto);
+		KUNIT_EXPECT_TRUE(test, seg->protocol == proto);
 		KUNIT_EXPECT_PTR_EQ(test, seg->dev, init_net.loopback_dev);
 		KUNIT_EXPECT_TRUE(test, ether_addr_equal(eth_hdr(seg)->h_dest,
 							 dst));
