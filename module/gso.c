@@ -112,7 +112,8 @@ static struct sk_buff *nty_gso_segment(struct sk_buff *skb,
 
 	/* Only trains nty_gso_train() built: a carrier with no payload. */
 	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST) ||
-	    skb_headlen(skb) || skb_shinfo(skb)->nr_frags)
+	    !skb_has_frag_list(skb) || skb_headlen(skb) ||
+	    skb_shinfo(skb)->nr_frags)
 		return ERR_PTR(-EINVAL);
 	segs = nty_gso_split(skb);
 	if (IS_ERR(segs))

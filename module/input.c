@@ -75,14 +75,18 @@ static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
 {
 	struct net *net = dev_net(dev);
 
-	if (unlikely(skb_is_gso(skb))) {
-		if (skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST)
-			return nty_rcv_train(net, skb);
-		/*
-		 * Not a train of ours (a packet socket's virtio header can
-		 * make one): a single frame, whose header must cover it all.
-		 */
-	}
+	/*
+	 * A train of ours holds its segments in frag_list and nothing else.
+	 * Any other GSO frame (a packet socket's virtio header can make one;
+	 * an XDP program on the way may have copied a train flat) is a
+	 * single frame, whose header must then cover it all, or it is
+	 * dropped and counted as a bad length.
+	 */
+	if (unlikely(skb_is_gso(skb)) &&
+	    (skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST) &&
+	    skb_has_frag_list(skb) && !skb_headlen(skb) &&
+	    !skb_shinfo(skb)->nr_frags)
+		return nty_rcv_train(net, skb);
 	return nty_rcv_frame(net, skb, false);
 }
 
