@@ -277,7 +277,8 @@ static void nty_test_backlog_bound(struct kunit *test)
  * A train (gso.c) of three segments, taken apart while a tap holds a
  * clone of its carrier, as AF_PACKET does: the segments come out whole,
  * each with the carrier's Ethernet header, and the tap's clone keeps all
- * three (its frag_list links are not ours to cut).  kmemleak, in the
+ * three (its frag_list links are not ours to cut); the first segment's
+ * ->prev is the last, as GSO lists must be.  kmemleak, in the
  * test VM, sees anything either side forgot to free.
  */
 static void nty_test_gso_split(struct kunit *test)
@@ -285,6 +286,7 @@ static void nty_test_gso_split(struct kunit *test)
 	static const u8 dst[ETH_ALEN] = { 2, 0, 0, 0, 0, 0xb };
 	const __be16 proto = htons(ETH_P_NTY);
 	struct sk_buff *carrier, *tap, *seg, *segs = NULL, **tail = &segs;
+	struct sk_buff *last = NULL;
 	u8 buf[3 * 40], want[3 * 40];
 	unsigned int i, n = 0;
 	struct ethhdr *eth;
@@ -323,6 +325,7 @@ static void nty_test_gso_split(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, carrier->len, 0U);
 	KUNIT_EXPECT_FALSE(test, skb_is_gso(carrier));
 	for (seg = segs; seg; seg = seg->next, n++) {
+		last = seg;
 		KUNIT_EXPECT_EQ(test, seg->len, 40U);
 		KUNIT_EXPECT_EQ(test, seg->data[0], 'a' + n);
 		KUNIT_EXPECT_TRUE(test, seg->protocol == proto);
@@ -332,6 +335,8 @@ static void nty_test_gso_split(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, skb_network_offset(seg), 0);
 	}
 	KUNIT_EXPECT_EQ(test, n, 3U);
+	/* validate_xmit_skb_list() appends after the head's ->prev. */
+	KUNIT_EXPECT_PTR_EQ(test, segs->prev, last);
 
 	/* The tap still reads the whole train. */
 	KUNIT_EXPECT_EQ(test, tap->len, 120U);

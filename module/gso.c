@@ -52,9 +52,10 @@ void nty_gso_seg_init(struct sk_buff *seg, const struct sk_buff *carrier)
  * may hold a clone that shares its frag_list, and a segment a tap still
  * holds is cloned.
  *
- * Return: the segments linked by ->next, data at their NTY header, each
- * with the carrier's Ethernet header in front; or an ERR_PTR, everything
- * freed but the carrier.
+ * Return: the segments linked by ->next, the first one's ->prev at the
+ * last (validate_xmit_skb_list() appends after it), data at their NTY
+ * header, each with the carrier's Ethernet header in front; or an
+ * ERR_PTR, everything freed but the carrier.
  */
 struct sk_buff *nty_gso_split(struct sk_buff *carrier)
 {
@@ -91,6 +92,8 @@ struct sk_buff *nty_gso_split(struct sk_buff *carrier)
 		nty_gso_seg_init(seg, carrier);
 		*tail = seg;
 		tail = &seg->next;
+		/* As skb_segment() leaves it: the head's ->prev is the tail. */
+		segs->prev = seg;
 	}
 	skb_gso_reset(carrier);
 	return segs;
