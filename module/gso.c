@@ -29,7 +29,8 @@ static struct packet_offload nty_packet_offload;
  * flight (nty_stream_xmit() copies a segment rather than clone it while an
  * earlier clone lives); @seg's data stays at the NTY header.
  */
-void nty_gso_seg_init(struct sk_buff *seg, const struct sk_buff *carrier)
+static void nty_gso_seg_init(struct sk_buff *seg,
+			     const struct sk_buff *carrier)
 {
 	memcpy(seg->data - ETH_HLEN, skb_mac_header(carrier), ETH_HLEN);
 	skb_set_mac_header(seg, -ETH_HLEN);
@@ -113,10 +114,7 @@ static struct sk_buff *nty_gso_segment(struct sk_buff *skb,
 	struct net *net = dev_net(skb->dev);
 	struct sk_buff *segs, *seg;
 
-	/* Only trains nty_gso_train() built: a carrier with no payload. */
-	if (!(skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST) ||
-	    !skb_has_frag_list(skb) || skb_headlen(skb) ||
-	    skb_shinfo(skb)->nr_frags)
+	if (!nty_gso_is_train(skb))
 		return ERR_PTR(-EINVAL);
 	segs = nty_gso_split(skb);
 	if (IS_ERR(segs))

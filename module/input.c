@@ -48,17 +48,12 @@ static int nty_rcv_train(struct net *net, struct sk_buff *skb)
 	struct sk_buff *segs, *next;
 
 	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (unlikely(!skb)) {
-		NTY_ADD_STATS(net, IN_FRAMES, n);
-		NTY_ADD_STATS(net, IN_DISCARDS, n);
-		return NET_RX_DROP;
-	}
+	if (unlikely(!skb))
+		goto drop;
 	segs = nty_gso_split(skb);
 	if (IS_ERR(segs)) {
-		NTY_ADD_STATS(net, IN_FRAMES, n);
-		NTY_ADD_STATS(net, IN_DISCARDS, n);
 		kfree_skb(skb);
-		return NET_RX_DROP;
+		goto drop;
 	}
 	NTY_INC_STATS(net, IN_GSO_TRAINS);
 	consume_skb(skb);
@@ -68,6 +63,12 @@ static int nty_rcv_train(struct net *net, struct sk_buff *skb)
 		nty_rcv_frame(net, segs, next);
 	}
 	return NET_RX_SUCCESS;
+
+drop:
+	/* Out of memory: every segment is a frame that arrived and is lost. */
+	NTY_ADD_STATS(net, IN_FRAMES, n);
+	NTY_ADD_STATS(net, IN_DISCARDS, n);
+	return NET_RX_DROP;
 }
 
 static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
@@ -76,16 +77,12 @@ static int nty_rcv(struct sk_buff *skb, struct net_device *dev,
 	struct net *net = dev_net(dev);
 
 	/*
-	 * A train of ours holds its segments in frag_list and nothing else.
 	 * Any other GSO frame (a packet socket's virtio header can make one;
 	 * an XDP program on the way may have copied a train flat) is a
 	 * single frame, whose header must then cover it all, or it is
 	 * dropped and counted as a bad length.
 	 */
-	if (unlikely(skb_is_gso(skb)) &&
-	    (skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST) &&
-	    skb_has_frag_list(skb) && !skb_headlen(skb) &&
-	    !skb_shinfo(skb)->nr_frags)
+	if (unlikely(nty_gso_is_train(skb)))
 		return nty_rcv_train(net, skb);
 	return nty_rcv_frame(net, skb, false);
 }

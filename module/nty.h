@@ -501,7 +501,16 @@ bool nty_nic_rx_times(const struct sk_buff *skb, u64 *t_ring, u64 *t_irq);
 #define NTY_PUSH_GOAL		(60 * 1024)
 void nty_gso_init(void);
 void nty_gso_exit(void);
-void nty_gso_seg_init(struct sk_buff *seg, const struct sk_buff *carrier);
+
+/* A train nty_gso_train() built: its segments in frag_list, nothing else. */
+static inline bool nty_gso_is_train(const struct sk_buff *skb)
+{
+	return skb_is_gso(skb) &&
+	       (skb_shinfo(skb)->gso_type & SKB_GSO_FRAGLIST) &&
+	       skb_has_frag_list(skb) && !skb_headlen(skb) &&
+	       !skb_shinfo(skb)->nr_frags;
+}
+
 struct sk_buff *nty_gso_split(struct sk_buff *carrier);
 void nty_gso_train(struct sk_buff *carrier, struct sk_buff *segs,
 		   unsigned int n, unsigned int mss);

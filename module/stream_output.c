@@ -668,8 +668,10 @@ void nty_stream_delack_timer(struct timer_list *t)
 	/* A train whose last segment never came: wake its reader now. */
 	if (ts->wake_pending) {
 		ts->wake_pending = false;
-		if (!sock_flag(sk, SOCK_DEAD))
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			trace_nty_wakeup(sk);
 			sk->sk_data_ready(sk);
+		}
 	}
 out:
 	bh_unlock_sock(sk);
