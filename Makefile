@@ -21,7 +21,7 @@ CFLAGS_TOOLS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include/uapi -I$(TOP)/tool
 # The harness is built as the kernel's selftests build it: -Wall.
 CFLAGS_SELFTESTS := -O2 -g -Wall -Werror -I$(TOP)/include/uapi -I$(TOP)/tools
 SELFTESTS := tools/selftests/nty_socket tools/selftests/nty_dgram \
-	tools/selftests/nty_stream
+	tools/selftests/nty_stream tools/selftests/nty_hostile
 
 .PHONY: all modules clean demo check shell compat style sparse tools setup bench
 
@@ -45,7 +45,8 @@ tools/ntycat: tools/ntycat.c tools/lib/nty_user.h include/uapi/linux/nty.h
 tools/ntyperf: tools/ntyperf.c tools/lib/nty_user.h include/uapi/linux/nty.h
 	$(CC) $(CFLAGS_TOOLS) -o $@ $<
 
-tools/selftests/%: tools/selftests/%.c tools/selftests/nty_test.h tools/lib/nty_user.h \
+tools/selftests/%: tools/selftests/%.c tools/selftests/nty_test.h tools/selftests/nty_raw.h \
+		tools/lib/nty_user.h \
 		include/uapi/linux/nty.h
 	$(CC) $(CFLAGS_SELFTESTS) \
 		-I$(shell $(TOP)/scripts/ksrc)/tools/testing/selftests \

@@ -64,7 +64,11 @@ static DEFINE_MUTEX(nty_rps_lock);
  */
 static u32 nty_flow_hash(struct sk_buff *skb)
 {
-	const struct ethhdr *eth = eth_hdr(skb);
+	/*
+	 * The sender's MAC as the input stage copied it: pskb_may_pull()
+	 * may move the head, and with it the Ethernet header.
+	 */
+	const u8 *saddr = NTY_SKB_CB(skb)->saddr;
 	const struct ntyhdr *nh;
 	u32 ports = 0;
 
@@ -72,8 +76,8 @@ static u32 nty_flow_hash(struct sk_buff *skb)
 		nh = (const struct ntyhdr *)skb->data;
 		ports = (__force u32)nh->source << 16 | (__force u32)nh->dest;
 	}
-	return jhash_3words(get_unaligned((const u32 *)eth->h_source),
-			    get_unaligned((const u16 *)(eth->h_source + 4)),
+	return jhash_3words(get_unaligned((const u32 *)saddr),
+			    get_unaligned((const u16 *)(saddr + 4)),
 			    ports ^ skb->skb_iif, 0);
 }
 

@@ -37,10 +37,14 @@ static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb,
 
 	skb_set_owner_r(skb, sk);
 	sock_skb_set_dropcount(sk, skb);
-	if (static_branch_unlikely(&nty_timing_key))
+	if (nty_journeys_on())
 		nty_journey_deliver(sk, skb, via);
-	skb_queue_tail(&sk->sk_receive_queue, skb);
+	/*
+	 * Before the enqueue: recvmsg() takes datagrams without the socket
+	 * lock, and may free this one as soon as it is queued.
+	 */
 	trace_nty_sock_enqueue(sk, skb, NTY_Q_RECEIVE);
+	skb_queue_tail(&sk->sk_receive_queue, skb);
 	NTY_INC_STATS(net, IN_DELIVERS);
 	if (!sock_flag(sk, SOCK_DEAD)) {
 		trace_nty_wakeup(sk);

@@ -65,6 +65,16 @@ static const struct nty_drop_kind nty_drop_kinds[__NTY_DROP_MAX] = {
 		NTY_MIB_OUT_OF_WINDOW_SEGS, SKB_DROP_REASON_TCP_OVERWINDOW },
 	[NTY_DROP_BAD_SEG] = { "bad_segment", NTY_STAGE_SOCKET,
 		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_TCP_FLAGS },
+	[NTY_DROP_NOT_UNICAST] = { "stream_not_unicast", NTY_STAGE_DEMUX,
+		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_UNHANDLED_PROTO },
+	[NTY_DROP_ACK_UNSENT] = { "ack_unsent_data", NTY_STAGE_SOCKET,
+		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_TCP_ACK_UNSENT_DATA },
+	[NTY_DROP_ACK_TOO_OLD] = { "ack_too_old", NTY_STAGE_SOCKET,
+		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_TCP_TOO_OLD_ACK },
+	[NTY_DROP_RST_SEQ] = { "rst_not_exact", NTY_STAGE_SOCKET,
+		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_TCP_RESET },
+	[NTY_DROP_SYN_SYNCED] = { "syn_synchronized", NTY_STAGE_SOCKET,
+		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_TCP_INVALID_SYN },
 };
 
 /* Per CPU, global: drops by kind since load (or the last reset). */
@@ -83,7 +93,7 @@ void nty_drop(struct net *net, struct sk_buff *skb, enum nty_drop_kind_id kind)
 	this_cpu_inc(nty_pernet(net)->mib[k->mib]);
 	this_cpu_inc(nty_drop_count[kind]);
 	trace_nty_drop(skb, k->stage, kind, k->reason);
-	if (static_branch_unlikely(&nty_timing_key))
+	if (nty_journeys_on())
 		nty_journey_drop(skb, k->stage, kind);
 	kfree_skb_reason(skb, k->reason);
 }

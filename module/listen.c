@@ -143,6 +143,8 @@ static struct sock *nty_listen_child(struct sock *sk, struct nty_request *req)
 	cts->snd_nxt = req->iss + 1;
 	cts->write_seq = req->iss + 1;
 	cts->snd_wnd = req->snd_wnd;
+	cts->max_window = req->snd_wnd;
+	cts->rcv_tstamp = jiffies;
 	cts->snd_wl1 = req->irs;
 	cts->snd_wl2 = req->iss + 1;
 	cts->rcv_nxt = req->irs + 1;
@@ -214,7 +216,7 @@ static bool nty_listen_to_child(struct sock *sk, struct sk_buff *skb)
 		return false;
 	/* From the listener's backlog bottom halves are on: turn them off. */
 	local_bh_disable();
-	nty_stream_rcv(child, skb);
+	__nty_stream_rcv(child, skb, SINGLE_DEPTH_NESTING);
 	local_bh_enable();
 	sock_put(child);
 	return true;

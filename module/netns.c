@@ -34,6 +34,9 @@ static int __net_init nty_net_init(struct net *net)
 	nn->syn_retries = 6;
 	nn->synack_retries = 5;
 	nn->fin_timeout = 60;
+	nn->invalid_ratelimit = 500;	/* HZ / 2, in ms */
+	nn->orphan_retries = 0;
+	nn->max_orphans = 16384;
 	nn->port_range[0] = 32768;
 	nn->port_range[1] = 60999;
 	INIT_HLIST_HEAD(&nn->sklist);

@@ -14,6 +14,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <linux/jump_label.h>
+#include <linux/jump_label_ratelimit.h>
 #include <uapi/linux/nty.h>
 
 #include "compat.h"
@@ -64,6 +65,9 @@ enum nty_mib {
 	NTY_MIB_OUT_GSO_TRAINS,
 	NTY_MIB_OUT_GSO_SEGMENTED,
 	NTY_MIB_IN_GSO_TRAINS,
+	NTY_MIB_CHALLENGE_ACKS,
+	NTY_MIB_ACKS_RATELIMITED,
+	NTY_MIB_ORPHAN_ABORTS,
 	__NTY_MIB_MAX
 };
 
@@ -88,6 +92,12 @@ enum nty_mib {
  *	expires (tcp_synack_retries)
  * @fin_timeout: seconds an orphaned connection waits in FIN_WAIT2
  *	(tcp_fin_timeout)
+ * @invalid_ratelimit: ms between two ACKs a socket sends in answer to
+ *	unacceptable ACK-only segments (tcp_invalid_ratelimit)
+ * @orphan_retries: retransmissions or probes of a closed socket before it
+ *	gives up, 0 meaning 8 (tcp_orphan_retries)
+ * @max_orphans: closed connections still finishing, over all namespaces,
+ *	past which a close resets at once (tcp_max_orphans)
  * @port_range: ephemeral ports, [0] to [1] (net.ipv4.ip_local_port_range)
  * @sklist: every NTY socket of the namespace, for /proc/net/nty/sockets
  * @sklist_lock: serialises writers of @sklist
@@ -107,6 +117,9 @@ struct nty_net {
 	int			syn_retries;
 	int			synack_retries;
 	int			fin_timeout;
+	int			invalid_ratelimit;
+	int			orphan_retries;
+	int			max_orphans;
 	int			port_range[2];
 	struct hlist_head	sklist;
 	spinlock_t		sklist_lock;	/* writers of @sklist */
@@ -281,6 +294,10 @@ struct nty_request {
  * @rtt_seq: sequence number whose ACK ends the RTT measurement
  * @rtt_start_us: when that measurement started; 0 = none running
  * @backoff: RTO doublings since the last ACK that advanced
+ * @max_window: the largest window the peer ever offered (RFC 5961 5.2)
+ * @rcv_tstamp: jiffies of the last acceptable ACK
+ * @probes_out: window probes since the last acceptable ACK
+ * @last_oow_ack: jiffies of the last rate-limited ACK sent, 0 = none
  * @rcv_nxt: next byte expected from the peer
  * @copied_seq: next byte recvmsg() hands to the user
  * @rcv_wup: rcv_nxt when the window was last advertised
@@ -299,6 +316,7 @@ struct nty_request {
  * @accept_node: link in the listener's @accept_queue (child)
  * @fin_sent: FIN is on the send queue
  * @done: unhashed and off the socket list for good
+ * @orphan: closed by its user and counted in nty_orphan_count
  */
 struct nty_stream_sock {
 	struct nty_sock		ns;
@@ -318,6 +336,10 @@ struct nty_stream_sock {
 	u32			rtt_seq;
 	u64			rtt_start_us;
 	u8			backoff;
+	u8			probes_out;
+	u32			max_window;
+	unsigned long		rcv_tstamp;
+	unsigned long		last_oow_ack;
 	u32			rcv_nxt;
 	u32			copied_seq;
 	u32			rcv_wup;
@@ -336,7 +358,10 @@ struct nty_stream_sock {
 	struct list_head	accept_node;
 	bool			fin_sent;
 	bool			done;
+	bool			orphan;
 };
+
+extern atomic_t nty_orphan_count;
 
 static inline struct nty_stream_sock *nty_ts(const struct sock *sk)
 {
@@ -399,6 +424,11 @@ enum nty_drop_kind_id {
 	NTY_DROP_DUP_SEG,
 	NTY_DROP_OUT_OF_WINDOW,
 	NTY_DROP_BAD_SEG,
+	NTY_DROP_NOT_UNICAST,
+	NTY_DROP_ACK_UNSENT,
+	NTY_DROP_ACK_TOO_OLD,
+	NTY_DROP_RST_SEQ,
+	NTY_DROP_SYN_SYNCED,
 	__NTY_DROP_MAX
 };
 
@@ -430,7 +460,8 @@ static inline void nty_fault_init(struct dentry *dir) { }
  * key is on: while the histograms are enabled or a socket asked for
  * NTY_STAGE_TIMES.  Off, each stage costs one patched-out branch.
  */
-DECLARE_STATIC_KEY_FALSE(nty_timing_key);
+extern struct static_key_false_deferred nty_timing_key;
+extern bool nty_hist_on;
 
 enum nty_stamp {
 	NTY_STAMP_BACKLOG,
@@ -453,12 +484,22 @@ void nty_timing_exit(void);
 
 static inline bool nty_timing_on(void)
 {
-	return static_branch_unlikely(&nty_timing_key);
+	return static_branch_unlikely(&nty_timing_key.key);
+}
+
+/*
+ * Journeys are recorded only while root has timing switched on in
+ * debugfs: a socket's NTY_STAGE_TIMES stamps frames, and must not fill
+ * the global ring (and take its lock) for every frame of every namespace.
+ */
+static inline bool nty_journeys_on(void)
+{
+	return nty_timing_on() && READ_ONCE(nty_hist_on);
 }
 
 static inline void nty_stamp(struct sk_buff *skb, enum nty_stamp stage)
 {
-	if (static_branch_unlikely(&nty_timing_key))
+	if (nty_timing_on())
 		__nty_stamp(skb, stage);
 }
 
@@ -559,7 +600,13 @@ int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb);
 extern const struct proto_ops nty_stream_ops;
 extern struct proto nty_stream_proto;
 void nty_stream_init_sock(struct sock *sk);
-int nty_stream_rcv(struct sock *sk, struct sk_buff *skb);
+int __nty_stream_rcv(struct sock *sk, struct sk_buff *skb, int subclass);
+
+static inline int nty_stream_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	return __nty_stream_rcv(sk, skb, 0);
+}
+
 int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb);
 void nty_stream_prequeue_process(struct sock *sk);
 void nty_stream_set_state(struct sock *sk, int state);

@@ -50,6 +50,9 @@ static const char * const nty_mib_names[__NTY_MIB_MAX] = {
 	[NTY_MIB_OUT_GSO_TRAINS]	= "OutGsoTrains",
 	[NTY_MIB_OUT_GSO_SEGMENTED]	= "OutGsoSegmented",
 	[NTY_MIB_IN_GSO_TRAINS]		= "InGsoTrains",
+	[NTY_MIB_CHALLENGE_ACKS]	= "ChallengeACKs",
+	[NTY_MIB_ACKS_RATELIMITED]	= "ACKsRateLimited",
+	[NTY_MIB_ORPHAN_ABORTS]		= "OrphanAborts",
 };
 
 static void nty_snmp_line(struct seq_file *seq, const char *tag,

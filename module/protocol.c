@@ -53,6 +53,17 @@ void nty_protocol_rcv(struct sk_buff *skb)
 	 */
 	skb->dev = NULL;
 
+	/*
+	 * As tcp_v4_rcv() drops what is not PACKET_HOST: a connection is
+	 * between two stations, and a SYN or a RST answered to a group
+	 * address (or sent from one) would make NTY a reflector.
+	 */
+	if (cb->sk_type == SOCK_STREAM &&
+	    (cb->bcast || !is_valid_ether_addr(cb->saddr))) {
+		nty_drop(net, skb, NTY_DROP_NOT_UNICAST);
+		return;
+	}
+
 	rcu_read_lock();
 	if (cb->sk_type == SOCK_DGRAM && cb->bcast) {
 		trace_nty_demux(skb, cb, NULL);

@@ -20,6 +20,9 @@
 #include "stream_seq.h"
 #include "trace.h"
 
+/* Orphaned connections of every namespace (tcp_orphan_count). */
+atomic_t nty_orphan_count = ATOMIC_INIT(0);
+
 /* TIME_WAIT lasts one second, not 2 MSL: enough to absorb a late FIN. */
 #define NTY_TIMEWAIT_LEN	HZ
 
@@ -92,6 +95,8 @@ void nty_stream_destroy(struct sock *sk)
 	if (ts->done)
 		return;
 	ts->done = true;
+	if (ts->orphan)
+		atomic_dec(&nty_orphan_count);
 	nty_unhash(sk);
 	sk_stop_timer(sk, &sk->sk_timer);
 	sk_stop_timer(sk, &ts->delack_timer);
@@ -626,6 +631,27 @@ static void nty_stream_close(struct sock *sk)
 	nty_stream_send_fin(sk);
 }
 
+/*
+ * A closed socket that still has a peer to finish with is an orphan.
+ * As tcp_close() with tcp_too_many_orphans(): past max_orphans in all,
+ * the new orphan is reset at once instead (OrphanAborts), so a user who
+ * closes connections to a peer that never reads pins bounded memory.
+ */
+static void nty_stream_orphan(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	int max = READ_ONCE(nty_pernet(sock_net(sk))->max_orphans);
+
+	if (atomic_inc_return(&nty_orphan_count) > max) {
+		atomic_dec(&nty_orphan_count);
+		NTY_INC_STATS(sock_net(sk), ORPHAN_ABORTS);
+		nty_stream_send_flags(sk, ts->snd_nxt, NTY_F_RST | NTY_F_ACK);
+		nty_stream_done(sk);
+		return;
+	}
+	ts->orphan = true;
+}
+
 static int nty_stream_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -640,6 +666,8 @@ static int nty_stream_release(struct socket *sock)
 	else
 		nty_stream_close(sk);
 	sock_orphan(sk);
+	if (sk->sk_state != TCP_CLOSE)
+		nty_stream_orphan(sk);
 	if (sk->sk_state == TCP_CLOSE)
 		nty_stream_destroy(sk);
 	else if (sk->sk_state == TCP_FIN_WAIT2)

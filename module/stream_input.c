@@ -100,16 +100,19 @@ void nty_stream_prequeue_process(struct sock *sk)
 }
 
 /**
- * nty_stream_rcv - hand a segment to a stream socket
+ * __nty_stream_rcv - hand a segment to a stream socket
  * @sk: the socket, referenced by the caller
  * @skb: the segment, data at the payload; consumed
+ * @subclass: lockdep subclass of @sk's spinlock: 0 from demux,
+ *	SINGLE_DEPTH_NESTING for a listener's child while the listener's
+ *	own spinlock is held (the two are the same lock class)
  *
  * Return: 0, or -ENOBUFS when the socket backlog was full.
  */
-int nty_stream_rcv(struct sock *sk, struct sk_buff *skb)
+int __nty_stream_rcv(struct sock *sk, struct sk_buff *skb, int subclass)
 {
 	nty_stamp(skb, NTY_STAMP_SOCK);
-	bh_lock_sock_nested(sk);
+	spin_lock_nested(&sk->sk_lock.slock, subclass);
 	if (sock_owned_by_user(sk))
 		return nty_sock_backlog(sk, skb);
 	if (!nty_prequeue(sk, skb))
@@ -171,10 +174,12 @@ static bool nty_stream_queue_rcv(struct sock *sk, struct sk_buff *skb,
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
 	struct nty_seg *seg = &NTY_SKB_CB(skb)->seg;
+	u32 old = ts->rcv_nxt - seg->seq;
 
 	ts->rcv_nxt = seg->end_seq;
 	*fin |= seg->flags & NTY_F_FIN;
-	if (!skb->len) {
+	/* Nothing new but the FIN: the payload was all received before. */
+	if (skb->len <= old) {
 		nty_stream_consume(sk, skb);
 		return true;
 	}
@@ -191,7 +196,7 @@ static void nty_stream_ofo_drain(struct sock *sk, bool *fin)
 	struct nty_stream_sock *ts = nty_ts(sk);
 	struct sk_buff *skb;
 	struct nty_seg *seg;
-	u32 trim;
+	u32 old;
 
 	while ((skb = skb_peek(&ts->ofo_queue))) {
 		seg = &NTY_SKB_CB(skb)->seg;
@@ -206,15 +211,15 @@ static void nty_stream_ofo_drain(struct sock *sk, bool *fin)
 			consume_skb(skb);
 			continue;
 		}
-		trim = ts->rcv_nxt - seg->seq;
+		/*
+		 * Its first @old bytes came in order meanwhile.  They stay in
+		 * the skb (which may be non-linear) and recvmsg() skips them
+		 * by sequence number, as tcp_recvmsg() does.
+		 */
+		old = ts->rcv_nxt - seg->seq;
 		ts->rcv_nxt = seg->end_seq;
 		*fin |= seg->flags & NTY_F_FIN;
-		if (trim) {
-			/* Charged to the socket already: keep the charge. */
-			__skb_pull(skb, min(trim, skb->len));
-			seg->seq += trim;
-		}
-		if (!skb->len) {
+		if (skb->len <= old) {
 			consume_skb(skb);	/* only a FIN was left */
 			continue;
 		}
@@ -248,6 +253,53 @@ queued:
 	NTY_INC_STATS(sock_net(sk), OFO_QUEUED);
 	NTY_INC_STATS(sock_net(sk), IN_DELIVERS);
 	trace_nty_sock_enqueue(sk, skb, NTY_Q_OFO);
+}
+
+/*
+ * As tcp_oow_rate_limited(): an ACK that answers a segment which is
+ * itself only an ACK (or a SYN) goes out at most once per
+ * invalid_ratelimit ms, so that two ends that disagree cannot keep each
+ * other answering forever, and a forger gets no echo at line rate.  A
+ * segment with data is never part of such a loop: it always gets its ACK.
+ */
+static bool nty_oow_rate_limited(struct sock *sk, const struct sk_buff *skb)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct net *net = sock_net(sk);
+	unsigned long now = jiffies, gap;
+
+	if ((skb->len || (nty_hdr(skb)->flags & NTY_F_FIN)) &&
+	    !(nty_hdr(skb)->flags & NTY_F_SYN))
+		return false;
+	gap = msecs_to_jiffies(READ_ONCE(nty_pernet(net)->invalid_ratelimit));
+	if (ts->last_oow_ack && gap && time_before(now, ts->last_oow_ack + gap)) {
+		NTY_INC_STATS(net, ACKS_RATELIMITED);
+		return true;
+	}
+	ts->last_oow_ack = now ?: 1;
+	return false;
+}
+
+/* The ACK that tells the sender of an unacceptable segment where we are. */
+static void nty_stream_send_dupack(struct sock *sk, const struct sk_buff *skb)
+{
+	if (!nty_oow_rate_limited(sk, skb))
+		nty_stream_send_ack(sk);
+}
+
+/*
+ * RFC 5961's challenge ACK (tcp_send_challenge_ack()): a RST or SYN that
+ * is not exactly where we are, or an ACK outside what we sent, is
+ * answered with our state; a real peer then sends an exact RST, a blind
+ * forger learns nothing it can use.
+ */
+static void nty_stream_challenge_ack(struct sock *sk,
+				     const struct sk_buff *skb)
+{
+	if (nty_oow_rate_limited(sk, skb))
+		return;
+	NTY_INC_STATS(sock_net(sk), CHALLENGE_ACKS);
+	nty_stream_send_ack(sk);
 }
 
 /* Learn how much payload a truesize byte carries (TCP's scaling_ratio). */
@@ -284,18 +336,20 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 
 	switch (nty_seg_classify(seq, end_seq, ts->rcv_nxt, wnd)) {
 	case NTY_SEG_DUP:
-		nty_stream_send_ack(sk);
+		nty_stream_send_dupack(sk, skb);
 		nty_drop(net, skb, NTY_DROP_DUP_SEG);
 		return false;
 	case NTY_SEG_OUT_OF_WINDOW:
-		nty_stream_send_ack(sk);
+		nty_stream_send_dupack(sk, skb);
 		nty_drop(net, skb, NTY_DROP_OUT_OF_WINDOW);
 		return false;
 	case NTY_SEG_PARTIAL:
+		/*
+		 * Queued whole with its own @seq; the old bytes are skipped
+		 * by sequence number.  Only the header is sure to be linear:
+		 * __skb_pull() past it would BUG on a paged frame.
+		 */
 		NTY_INC_STATS(net, PARTIAL_DUP_SEGS);
-		if (skb->len)
-			__skb_pull(skb, ts->rcv_nxt - seq);
-		seq = ts->rcv_nxt;
 		fallthrough;
 	case NTY_SEG_IN_ORDER:
 		break;
@@ -305,7 +359,7 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 			atomic_inc(&sk->sk_drops);
 			nty_drop(net, skb, NTY_DROP_RCVBUF);
 		} else {
-			if (static_branch_unlikely(&nty_timing_key))
+			if (nty_journeys_on())
 				nty_journey_deliver(sk, skb, NTY_Q_OFO);
 			seg = &NTY_SKB_CB(skb)->seg;
 			seg->seq = seq;
@@ -328,7 +382,7 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 	}
 	nty_stream_rcv_ratio(ts, skb);
 	/* The journey records the addresses before the cb is reused. */
-	if (static_branch_unlikely(&nty_timing_key) && skb->len)
+	if (nty_journeys_on() && skb->len)
 		nty_journey_deliver(sk, skb, NTY_Q_RECEIVE);
 	seg = &NTY_SKB_CB(skb)->seg;
 	seg->seq = seq;
@@ -400,7 +454,29 @@ static void nty_stream_fin_acked(struct sock *sk)
 }
 
 /*
- * The acknowledgment and window of a segment (tcp_ack()).
+ * The window reopened on data the receiver had no room for: resend it
+ * now rather than after the backed-off timeout, and recover the rest one
+ * hole per ACK.
+ */
+static void nty_stream_window_reopened(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+
+	ts->backoff = 0;
+	if (ts->snd_una == ts->snd_nxt)
+		return;
+	ts->in_recovery = true;
+	ts->recover = ts->snd_nxt;
+	ts->dupacks = 0;
+	nty_stream_retransmit_head(sk);
+	nty_stream_arm_timer(sk, usecs_to_jiffies(ts->rtt.rto_us));
+}
+
+/*
+ * The acknowledgment and window of a segment (tcp_ack()).  An ACK is
+ * acceptable from snd_una less the largest window the peer offered up to
+ * snd_nxt, which never moves back (RFC 5961 5.2); older ones are
+ * answered with a challenge ACK and dropped, newer ones too.
  * Return: false when the segment must go no further.
  */
 static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)
@@ -409,26 +485,36 @@ static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)
 	const struct ntyhdr *th = nty_hdr(skb);
 	u32 ack = ntohl(th->ack_seq), seq = ntohl(th->seq);
 	u32 wnd = (u32)ntohs(th->window) << NTY_WINDOW_SHIFT;
-	bool dup;
+	bool dup, reopened = false;
 
 	if (nty_seq_after(ack, ts->snd_nxt)) {
 		/* Acknowledges what we never sent. */
-		nty_stream_send_ack(sk);
-		nty_drop(sock_net(sk), skb, NTY_DROP_BAD_SEG);
+		nty_stream_challenge_ack(sk, skb);
+		nty_drop(sock_net(sk), skb, NTY_DROP_ACK_UNSENT);
 		return false;
 	}
+	if (nty_seq_before(ack, ts->snd_una - ts->max_window)) {
+		nty_stream_challenge_ack(sk, skb);
+		nty_drop(sock_net(sk), skb, NTY_DROP_ACK_TOO_OLD);
+		return false;
+	}
+	/* An old ACK (reordered): its data counts, its window does not. */
 	if (nty_seq_before(ack, ts->snd_una))
 		return true;
+	ts->rcv_tstamp = jiffies;
+	ts->probes_out = 0;
 
 	dup = ack == ts->snd_una && !skb->len && !(th->flags & NTY_F_FIN) &&
 	      ts->snd_una != ts->snd_nxt && wnd == ts->snd_wnd;
 
 	if (nty_seq_after(seq, ts->snd_wl1) ||
 	    (seq == ts->snd_wl1 && !nty_seq_before(ack, ts->snd_wl2))) {
+		reopened = wnd && !ts->snd_wnd && ack == ts->snd_una;
 		if (wnd > ts->snd_wnd && ts->send_head &&
 		    ts->snd_una == ts->snd_nxt)
 			ts->backoff = 0;	/* the window reopened */
 		ts->snd_wnd = wnd;
+		ts->max_window = max(ts->max_window, wnd);
 		ts->snd_wl1 = seq;
 		ts->snd_wl2 = ack;
 	}
@@ -461,6 +547,8 @@ static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)
 		if (sk->sk_socket &&
 		    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 			sk->sk_write_space(sk);
+	} else if (reopened) {
+		nty_stream_window_reopened(sk);
 	} else if (dup && ++ts->dupacks == 3 && !ts->in_recovery) {
 		/* Three duplicate ACKs: the head was lost (fast retransmit). */
 		ts->in_recovery = true;
@@ -468,19 +556,11 @@ static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)
 		NTY_INC_STATS(sock_net(sk), FAST_RETRANS);
 		nty_stream_retransmit_head(sk);
 	}
-
 	/*
-	 * The window closed on data in flight: the receiver had no room for
-	 * it.  Take it back as unsent; push() probes until the window opens.
+	 * A window that closed on data in flight changes nothing here: the
+	 * receiver may still take it, so snd_nxt stays where it is (as TCP's
+	 * does) and the retransmission timer probes with that data.
 	 */
-	if (!ts->snd_wnd && ts->snd_nxt != ts->snd_una) {
-		ts->send_head = skb_peek(&sk->sk_write_queue);
-		ts->snd_nxt = ts->snd_una;
-		ts->rtt_start_us = 0;
-		ts->in_recovery = false;
-		ts->dupacks = 0;
-		sk_stop_timer(sk, &sk->sk_timer);
-	}
 	return true;
 }
 
@@ -516,6 +596,8 @@ static void nty_stream_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	ts->rcv_wup = ts->rcv_nxt;
 	ts->snd_una = ack;
 	ts->snd_wnd = (u32)ntohs(th->window) << NTY_WINDOW_SHIFT;
+	ts->max_window = ts->snd_wnd;
+	ts->rcv_tstamp = jiffies;
 	ts->snd_wl1 = ntohl(th->seq);
 	ts->snd_wl2 = ack;
 	if (ts->rtt_start_us)
@@ -566,20 +648,30 @@ int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb)
 	if (flags & NTY_F_RST) {
 		struct nty_stream_sock *ts = nty_ts(sk);
 
-		/* Only a RST inside the window resets (RFC 5961 3.2). */
-		if (!nty_seq_before(seq, ts->rcv_nxt) &&
-		    nty_seq_before(seq, ts->rcv_nxt + max(ts->rcv_wnd, 1U))) {
+		/*
+		 * RFC 5961 3.2: only a RST exactly at rcv_nxt resets; one
+		 * elsewhere in the window gets a challenge ACK, which a real
+		 * peer answers with an exact RST; outside it, nothing.
+		 */
+		if (seq == ts->rcv_nxt) {
 			nty_stream_reset(sk);
 			nty_stream_consume(sk, skb);
-		} else {
-			nty_drop(net, skb, NTY_DROP_BAD_SEG);
+			return 0;
 		}
+		if (!nty_seq_before(seq, ts->rcv_nxt) &&
+		    nty_seq_before(seq, ts->rcv_nxt + max(ts->rcv_wnd, 1U)))
+			nty_stream_challenge_ack(sk, skb);
+		nty_drop(net, skb, NTY_DROP_RST_SEQ);
 		return 0;
 	}
 	if (flags & NTY_F_SYN) {
-		/* The listener resent its SYN-ACK: our ACK was lost. */
-		nty_stream_send_ack(sk);
-		nty_stream_consume(sk, skb);
+		/*
+		 * RFC 5961 4.2: a SYN on a synchronized connection gets a
+		 * challenge ACK, never a reset.  It is also how the peer's
+		 * resent SYN-ACK (our ACK was lost) is answered.
+		 */
+		nty_stream_challenge_ack(sk, skb);
+		nty_drop(net, skb, NTY_DROP_SYN_SYNCED);
 		return 0;
 	}
 	if (!(flags & NTY_F_ACK)) {
@@ -599,7 +691,7 @@ int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb)
 	} else {
 		/* A window probe, or any ACK from the past: answer it. */
 		if (nty_seq_before(seq, nty_ts(sk)->rcv_nxt))
-			nty_stream_send_ack(sk);
+			nty_stream_send_dupack(sk, skb);
 		nty_stream_consume(sk, skb);
 	}
 	nty_stream_push(sk);

@@ -475,6 +475,20 @@ void nty_stream_send_fin(struct sock *sk)
 	nty_stream_push(sk);
 }
 
+/* Retransmissions before a connection is given up (tcp_retries2). */
+#define NTY_RETRIES2	15
+
+/*
+ * tcp_orphan_retries(): how often a closed socket retransmits or probes
+ * before it gives up; the sysctl's 0 means 8, as for TCP.
+ */
+static int nty_orphan_retries(const struct sock *sk)
+{
+	int retries = READ_ONCE(nty_pernet(sock_net(sk))->orphan_retries);
+
+	return retries ?: 8;
+}
+
 /* The RTO fired with data in flight: resend the oldest, back off. */
 static void nty_stream_rto(struct sock *sk)
 {
@@ -485,7 +499,21 @@ static void nty_stream_rto(struct sock *sk)
 	if (sk->sk_state == TCP_SYN_SENT)
 		limit = READ_ONCE(nty_pernet(net)->syn_retries);
 	else
-		limit = 15;	/* tcp_retries2 */
+		limit = NTY_RETRIES2;
+	/*
+	 * A receiver that closed its window on data in flight: the resent
+	 * head is a window probe, and as in tcp_retransmit_timer() the
+	 * connection lives while the peer answers, up to NTY_RTO_MAX_US of
+	 * silence.  A closed socket gives up as tcp_orphan_retries() says.
+	 */
+	if (!ts->snd_wnd && sk->sk_state != TCP_SYN_SENT &&
+	    !sock_flag(sk, SOCK_DEAD)) {
+		if (time_before(jiffies, ts->rcv_tstamp +
+					 usecs_to_jiffies(NTY_RTO_MAX_US)))
+			limit = INT_MAX;
+	} else if (sock_flag(sk, SOCK_DEAD)) {
+		limit = min(limit, nty_orphan_retries(sk));
+	}
 	if (ts->backoff >= limit) {
 		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
 		if (sk->sk_state == TCP_SYN_SENT)
@@ -505,7 +533,8 @@ static void nty_stream_rto(struct sock *sk)
 		ts->recover = ts->snd_nxt;
 		ts->dupacks = 0;
 	}
-	ts->backoff++;
+	if (ts->backoff < 20)
+		ts->backoff++;
 	nty_stream_arm_timer(sk, nty_rto_jiffies(ts));
 }
 
@@ -559,9 +588,26 @@ static void nty_stream_probe(struct sock *sk)
 		nty_stream_push(sk);
 		return;
 	}
+	/*
+	 * As tcp_probe_timer(): a peer that answers no probe is given up
+	 * after tcp_retries2 of them, a closed socket's peer after
+	 * orphan_retries, however often it answers: a zero window held
+	 * open forever must not keep an orphan (its memory, its namespace,
+	 * the module) alive.
+	 */
+	if (ts->probes_out >= (sock_flag(sk, SOCK_DEAD) ?
+			       nty_orphan_retries(sk) : NTY_RETRIES2) ||
+	    (sock_flag(sk, SOCK_DEAD) &&
+	     ts->backoff >= nty_orphan_retries(sk))) {
+		WRITE_ONCE(sk->sk_err, ETIMEDOUT);
+		sk_error_report(sk);
+		nty_stream_done(sk);
+		return;
+	}
 	/* An old sequence number makes the receiver answer with an ACK. */
 	nty_stream_send_flags(sk, ts->snd_una - 1, NTY_F_ACK);
 	NTY_INC_STATS(sock_net(sk), WINDOW_PROBES);
+	ts->probes_out++;
 	if (ts->backoff < 20)
 		ts->backoff++;
 	nty_stream_arm_timer(sk, nty_rto_jiffies(ts));

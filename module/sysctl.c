@@ -27,6 +27,9 @@ static int nty_min_sndbuf = SOCK_MIN_SNDBUF;
 static int nty_somaxconn_max = 65535;
 static int nty_max_retries = 127;	/* as tcp_syn_retries */
 static int nty_max_fin_timeout = 3600;
+static int nty_max_ratelimit = 60000;
+static int nty_max_orphan_retries = 20;	/* the backoff's own cap */
+static int nty_max_syn_backlog = 65535;
 
 static int nty_proc_napi_weight(NTY_CTL_TABLE *table, int write, void *buffer,
 				size_t *lenp, loff_t *ppos)
@@ -191,6 +194,7 @@ static struct ctl_table nty_sysctl_template[] = {
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= &nty_one,
+		.extra2		= &nty_max_syn_backlog,
 	},
 	{
 		.procname	= "syn_retries",
@@ -220,6 +224,32 @@ static struct ctl_table nty_sysctl_template[] = {
 		.extra2		= &nty_max_fin_timeout,
 	},
 	{
+		.procname	= "invalid_ratelimit",
+		.data		= (void *)offsetof(struct nty_net, invalid_ratelimit),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &nty_max_ratelimit,
+	},
+	{
+		.procname	= "orphan_retries",
+		.data		= (void *)offsetof(struct nty_net, orphan_retries),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+		.extra2		= &nty_max_orphan_retries,
+	},
+	{
+		.procname	= "max_orphans",
+		.data		= (void *)offsetof(struct nty_net, max_orphans),
+		.maxlen		= sizeof(int),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= SYSCTL_ZERO,
+	},
+	{
 		.procname	= "local_port_range",
 		.data		= (void *)offsetof(struct nty_net, port_range),
 		.maxlen		= sizeof(int) * 2,
@@ -230,6 +260,27 @@ static struct ctl_table nty_sysctl_template[] = {
 	},
 	{ }
 };
+
+/*
+ * The limits on what one user's sockets may pin.  As netns_core_table
+ * keeps somaxconn from unprivileged users, a namespace owned by another
+ * user namespace (a container) sees them read-only: root there is not
+ * root, and must not raise what the host bounded.
+ */
+static const char * const nty_sysctl_limits[] = {
+	"somaxconn", "rmem_default", "rmem_max", "wmem_default", "wmem_max",
+	"max_syn_backlog", "orphan_retries", "max_orphans",
+};
+
+static bool nty_sysctl_is_limit(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(nty_sysctl_limits); i++)
+		if (!strcmp(name, nty_sysctl_limits[i]))
+			return true;
+	return false;
+}
 
 /**
  * nty_sysctl_init_net - register /proc/sys/net/nty in @net
@@ -251,6 +302,9 @@ int nty_sysctl_init_net(struct net *net)
 		if (i >= NTY_SYSCTL_GLOBAL)
 			table[i].data = (char *)nn + (uintptr_t)table[i].data;
 		else if (!net_eq(net, &init_net))
+			table[i].mode = 0444;
+		if (net->user_ns != &init_user_ns &&
+		    nty_sysctl_is_limit(table[i].procname))
 			table[i].mode = 0444;
 	}
 	nn->sysctl_hdr = nty_register_net_sysctl(net, "net/nty", table, n);

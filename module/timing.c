@@ -29,7 +29,12 @@
 
 #include "nty.h"
 
-DEFINE_STATIC_KEY_FALSE(nty_timing_key);
+/*
+ * Any user may set NTY_STAGE_TIMES, so a socket's reference is dropped
+ * with a delay, as net_disable_timestamp() defers its key: a loop of
+ * setsockopt() calls patches the kernel's text once, not every time.
+ */
+DEFINE_STATIC_KEY_DEFERRED_FALSE(nty_timing_key, HZ);
 
 #define NTY_HIST_BUCKETS 40	/* bucket i: [2^i, 2^(i+1)) ns, 0 in bucket 0 */
 
@@ -57,7 +62,7 @@ static const char * const nty_hist_names[__NTY_HIST_MAX] = {
 };
 
 static DEFINE_PER_CPU(u64 [__NTY_HIST_MAX][NTY_HIST_BUCKETS], nty_hist);
-static bool nty_hist_on;
+bool nty_hist_on;
 static DEFINE_MUTEX(nty_timing_lock);
 
 static void nty_hist_add(enum nty_hist_id h, u64 v)
@@ -74,7 +79,7 @@ static void nty_hist_add(enum nty_hist_id h, u64 v)
  */
 int nty_timing_get(void)
 {
-	static_branch_inc(&nty_timing_key);
+	static_branch_deferred_inc(&nty_timing_key);
 	return 0;
 }
 
@@ -83,7 +88,7 @@ int nty_timing_get(void)
  */
 void nty_timing_put(void)
 {
-	static_branch_dec(&nty_timing_key);
+	static_branch_slow_dec_deferred(&nty_timing_key);
 }
 
 /**
@@ -101,7 +106,7 @@ void nty_stamp_rcv(struct sk_buff *skb)
 	/* The cb is ours now: clear what a dropped frame's journey shows. */
 	memset(cb, 0, offsetofend(struct nty_skb_cb, d_irq));
 	ether_addr_copy(cb->saddr, eth_hdr(skb)->h_source);
-	if (static_branch_unlikely(&nty_timing_key)) {
+	if (nty_timing_on()) {
 		cb->t_rcv = ktime_get_ns();
 		/* From an ntynic: the IRQ time, or 1 ns to say "NIC frame". */
 		if (nty_nic_rx_times(skb, &t_ring, &t_irq))
@@ -146,7 +151,7 @@ void __nty_stamp(struct sk_buff *skb, enum nty_stamp stage)
  */
 void nty_hist_backlog_len(unsigned int qlen)
 {
-	if (static_branch_unlikely(&nty_timing_key) && READ_ONCE(nty_hist_on))
+	if (nty_timing_on() && READ_ONCE(nty_hist_on))
 		nty_hist_add(NTY_HIST_BACKLOG_LEN, qlen);
 }
 
@@ -156,7 +161,7 @@ void nty_hist_backlog_len(unsigned int qlen)
  */
 void nty_hist_poll(int work)
 {
-	if (static_branch_unlikely(&nty_timing_key) && READ_ONCE(nty_hist_on))
+	if (nty_timing_on() && READ_ONCE(nty_hist_on))
 		nty_hist_add(NTY_HIST_POLL_FRAMES, work);
 }
 
@@ -193,7 +198,7 @@ void nty_timing_copied(struct sock *sk, struct sk_buff *skb,
 	struct nty_stage_times st;
 	u64 now;
 
-	if (!static_branch_unlikely(&nty_timing_key) || !cb->t_rcv)
+	if (!nty_timing_on() || !cb->t_rcv)
 		return;
 	now = ktime_get_ns();
 	if (READ_ONCE(nty_hist_on)) {
@@ -249,9 +254,9 @@ static int nty_timing_set(void *data, u64 val)
 		return -EINVAL;
 	mutex_lock(&nty_timing_lock);
 	if (val && !nty_hist_on)
-		static_branch_inc(&nty_timing_key);
+		static_branch_inc(&nty_timing_key.key);
 	else if (!val && nty_hist_on)
-		static_branch_dec(&nty_timing_key);
+		static_branch_dec(&nty_timing_key.key);
 	WRITE_ONCE(nty_hist_on, val);
 	mutex_unlock(&nty_timing_lock);
 	return 0;
@@ -281,4 +286,6 @@ void nty_timing_debugfs(struct dentry *dir)
 void nty_timing_exit(void)
 {
 	nty_timing_set(NULL, 0);
+	/* A socket's deferred decrement must not run after the module. */
+	static_key_deferred_flush(&nty_timing_key);
 }

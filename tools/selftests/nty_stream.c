@@ -27,6 +27,7 @@
 
 #include "kselftest_harness.h"
 #include "nty_test.h"
+#include "nty_raw.h"
 
 #define NS_A "nty-a"
 #define NS_B "nty-b"
@@ -1125,110 +1126,26 @@ TEST_F(stream, bad_arguments_errno)
 }
 
 /*
- * The five receive cases (claim C11), driven by hand: a raw AF_PACKET
- * peer in nty-a completes a handshake with a listener in nty-b, then
- * sends crafted segments and reads the ACKs.
- */
-/*
- * A stream peer made of two AF_PACKET sockets in nty-a: @tx sends the
- * segments (one socket kept open, so that two segments leave
- * back to back: closing a packet socket waits for an RCU grace period),
- * @rx sees the answers.
- */
-struct raw_peer {
-	int tx, rx;
-	uint16_t sport, dport, ethertype;
-	uint32_t snd_nxt, rcv_nxt;
-};
-
-static int raw_send(struct raw_peer *p, uint8_t flags, uint32_t seq,
-		    const void *data, size_t len)
-{
-	unsigned char frame[14 + 1600] = { 0 }, *buf = frame + 14;
-	struct ntyhdr *nh = (struct ntyhdr *)buf;
-	struct sockaddr_ll sll = {
-		.sll_family = AF_PACKET,
-		.sll_ifindex = topo.va_ifindex,
-		.sll_halen = 6,
-	};
-
-	if (len > 1600 - NTY_HLEN)
-		return -1;
-	nh->version = NTY_VERSION;
-	nh->type = NTY_TYPE_STREAM;
-	nh->flags = flags;
-	nh->source = htons(p->sport);
-	nh->dest = htons(p->dport);
-	nh->len = htons(NTY_HLEN + len);
-	nh->seq = htonl(seq);
-	nh->ack_seq = htonl(p->rcv_nxt);
-	nh->window = htons(4096);
-	memcpy(buf + NTY_HLEN, data, len);
-	nh->check = csum(buf, NTY_HLEN + len);
-	/*
-	 * From a MAC of its own, so that nty-a's NTY stack, which sees the
-	 * answers as another host's, does not reset the connection.
-	 */
-	memcpy(frame, topo.vb_mac, 6);
-	memcpy(frame + 6, spoofed_mac, 6);
-	frame[12] = p->ethertype >> 8;
-	frame[13] = p->ethertype & 0xff;
-	memcpy(sll.sll_addr, topo.vb_mac, 6);
-	return sendto(p->tx, frame, 14 + NTY_HLEN + len, 0,
-		      (struct sockaddr *)&sll, sizeof(sll)) < 0 ? -1 : 0;
-}
-
-/* The next NTY segment to our port; its header in *nh. */
-static int raw_recv(struct raw_peer *p, struct ntyhdr *nh, int ms)
-{
-	unsigned char buf[2048];
-	struct pollfd pf = { .fd = p->rx, .events = POLLIN };
-	ssize_t n;
-
-	while (poll(&pf, 1, ms) == 1) {
-		n = recv(p->rx, buf, sizeof(buf), 0);
-		if (n < 14 + NTY_HLEN)
-			continue;
-		memcpy(nh, buf + 14, NTY_HLEN);
-		if (nh->type == NTY_TYPE_STREAM && ntohs(nh->dest) == p->sport)
-			return 0;
-	}
-	return -1;
-}
-
-/*
- * A connection from a raw peer in nty-a to the listener @lfd in nty-b: the
- * handshake by hand.  Return: the accepted socket, or -1.
+ * A connection from a raw peer (nty_raw.h) in nty-a to the listener @lfd
+ * in nty-b: the handshake by hand.  Return: the accepted socket, or -1.
  */
 static int raw_connect(struct raw_peer *p, int lfd)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	uint32_t isn = 1000;
-	struct ntyhdr nh;
 	int s;
 
 	enter_ns(NS_A);
-	p->ethertype = read_long("/sys/module/nty/parameters/ethertype");
-	sll.sll_protocol = htons(p->ethertype);
-	p->rx = socket(AF_PACKET, SOCK_RAW, sll.sll_protocol);
-	p->tx = socket(AF_PACKET, SOCK_RAW, 0);
-	if (p->rx < 0 || p->tx < 0)
-		return -1;
-	sll.sll_ifindex = topo.va_ifindex;
-	if (bind(p->rx, (struct sockaddr *)&sll, sizeof(sll)) ||
-	    raw_send(p, NTY_F_SYN, isn, NULL, 0) ||
-	    raw_recv(p, &nh, 3000) || nh.flags != (NTY_F_SYN | NTY_F_ACK) ||
-	    ntohl(nh.ack_seq) != isn + 1)
-		return -1;
-	p->rcv_nxt = ntohl(nh.seq) + 1;
-	p->snd_nxt = isn + 1;
-	if (raw_send(p, NTY_F_ACK, p->snd_nxt, NULL, 0))
+	if (raw_open(p, topo.va_ifindex, topo.vb_mac) || raw_handshake(p, 1000))
 		return -1;
 	s = accept_within(lfd, 3000);
 	enter_ns(NS_B);
 	return s;
 }
 
+/*
+ * The five receive cases (claim C11), driven by hand: a raw AF_PACKET
+ * peer in nty-a completes a handshake with a listener in nty-b, then
+ * sends crafted segments and reads the ACKs.
+ */
 TEST_F(stream, five_receive_cases_counted)
 {
 	static const char * const counters[] = { "DupSegs", "PartialDupSegs",
@@ -1313,8 +1230,7 @@ TEST_F(stream, five_receive_cases_counted)
 	EXPECT_EQ(ECONNRESET, errno);
 	close(s);
 	close(lfd);
-	close(p.rx);
-	close(p.tx);
+	raw_close(&p);
 }
 
 /*
@@ -1389,8 +1305,7 @@ TEST_F(stream, delayed_ack_every_second_full_segment)
 	EXPECT_EQ(ECONNRESET, errno);
 	close(s);
 	close(lfd);
-	close(p.rx);
-	close(p.tx);
+	raw_close(&p);
 }
 
 /*

@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A hostile peer: every lie a station on the wire can tell a stream
+ * connection, from a raw AF_PACKET peer (nty_raw.h) in nty-h1 to NTY in
+ * nty-h2, joined by a veth with MTU 9000 so that long frames can arrive
+ * non-linear.  Each test asserts what the connection did and the counters
+ * (and drop kinds) that prove it; a crash, a KASAN report or a WARN fails
+ * the whole run (scripts/nty-vm).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/time.h>
+#include <linux/sockios.h>
+
+#include "kselftest_harness.h"
+#include "nty_test.h"
+#include "nty_raw.h"
+
+#define NS_P "nty-h1"	/* the raw peer */
+#define NS_N "nty-h2"	/* NTY */
+#define DBG "/sys/kernel/debug/nty/"
+
+static int fam, p_ifindex, n_ifindex;
+static unsigned char p_mac[6], n_mac[6];
+
+static void sh(const char *cmd)
+{
+	if (system(cmd))
+		fprintf(stderr, "'%s' failed\n", cmd);
+}
+
+static int topo_up(void)
+{
+	sh("ip netns del " NS_P " 2>/dev/null; ip netns del " NS_N " 2>/dev/null; "
+	   "ip netns add " NS_P " && ip netns add " NS_N " && "
+	   "ip link add h1 netns " NS_P " type veth peer name h2 netns " NS_N " && "
+	   "ip -n " NS_P " link set h1 mtu 9000 up && "
+	   "ip -n " NS_N " link set h2 mtu 9000 up && "
+	   /* One frame per segment: the raw peer reads segments, not trains. */
+	   "ip netns exec " NS_N " ethtool -K h2 gso off >/dev/null");
+	fam = nty_user_family();
+	enter_ns(NS_P);
+	if (nty_ifinfo("h1", &p_ifindex, p_mac))
+		return -1;
+	enter_ns(NS_N);
+	return nty_ifinfo("h2", &n_ifindex, n_mac);
+}
+
+/* Drops of one kind since load, from /sys/kernel/debug/nty/drops. */
+static long drops_of(const char *kind)
+{
+	char line[256], k[64];
+	long n = -1, c;
+	FILE *f = fopen(DBG "drops", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %63s %*s %ld", k, &c) == 2 &&
+		    !strcmp(k, kind))
+			n = c;
+	fclose(f);
+	return n;
+}
+
+/* Frames that arrived on the peer's link within @ms (not its own). */
+static int count_incoming(int fd, int ms)
+{
+	unsigned char buf[RAW_MAX_FRAME];
+	struct pollfd pf = { .fd = fd, .events = POLLIN };
+	struct sockaddr_ll sll;
+	socklen_t sl;
+	double end = now_ms() + ms;
+	int n = 0;
+
+	while (now_ms() < end && poll(&pf, 1, end - now_ms() + 1) == 1) {
+		sl = sizeof(sll);
+		if (recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&sll,
+			     &sl) >= 0 && sll.sll_pkttype != PACKET_OUTGOING)
+			n++;
+	}
+	return n;
+}
+
+/* Connections (not the listener) on local port @port in this namespace. */
+static int connections_on(int port)
+{
+	char line[512], st[32];
+	unsigned int lport;
+	int n = 0;
+	FILE *f = fopen("/proc/net/nty/sockets", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %31s %u", st, &lport) == 2 &&
+		    (int)lport == port && strcmp(st, "LISTEN"))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static int listener(int port)
+{
+	struct sockaddr_nty a = { .snty_family = fam, .snty_port = htons(port) };
+	int fd;
+
+	enter_ns(NS_N);
+	fd = socket(fam, SOCK_STREAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(fd, 8))
+		return -1;
+	return fd;
+}
+
+static int accept_within(int lfd, int ms)
+{
+	struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) != 1)
+		return -1;
+	return accept(lfd, NULL, NULL);
+}
+
+/* A raw peer in nty-h1 connected to @lfd; the accepted socket or -1. */
+static int raw_connect(struct raw_peer *p, int lfd)
+{
+	int s;
+
+	enter_ns(NS_P);
+	if (raw_open(p, p_ifindex, n_mac) || raw_handshake(p, 5000))
+		return -1;
+	s = accept_within(lfd, 3000);
+	enter_ns(NS_N);
+	return s;
+}
+
+static ssize_t read_all(int s, unsigned char *buf, size_t len)
+{
+	struct timeval tv = { .tv_sec = 3 };
+	size_t got = 0;
+	ssize_t n;
+
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (got < len) {
+		n = recv(s, buf + got, len - got, 0);
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	return got;
+}
+
+static void pattern(unsigned char *b, size_t len, uint32_t off)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		b[i] = (unsigned char)((off + i) * 7 + 3);
+}
+
+static long outq(int s)
+{
+	int v = -1;
+
+	return ioctl(s, SIOCOUTQ, &v) ? -1 : v;
+}
+
+FIXTURE(hostile) {
+	int dummy;
+};
+
+FIXTURE_SETUP(hostile)
+{
+	ASSERT_EQ(0, pin_cpu(0));
+	ASSERT_EQ(0, topo_up());
+}
+
+FIXTURE_TEARDOWN(hostile)
+{
+	enter_init_ns();
+	write_file("/proc/sys/net/nty/rps_cpus", "0");
+	sh("ip netns del " NS_P "; ip netns del " NS_N);
+}
+
+/*
+ * Review defect 1: a segment whose first bytes were received already,
+ * arriving non-linear (only its NTY header in the linear area), is
+ * trimmed by sequence number, not by __skb_pull() (which BUGs past the
+ * linear bytes): in order, as a partial overlap, and as an out-of-order
+ * segment that the gap's filler overlaps.  With rps_cpus set, the flow
+ * hash also pulls the header of each such frame (review defect 14: it
+ * read the Ethernet header through a pointer the pull could free).
+ */
+TEST_F(hostile, nonlinear_partial_overlap_trimmed)
+{
+	static unsigned char data[12000], got[12000];
+	struct raw_peer p = { .sport = 31000, .dport = 7200 };
+	long long part0, ofo0;
+	struct ntyhdr nh;
+	uint32_t una;
+	int lfd, s;
+
+	enter_init_ns();
+	write_file("/proc/sys/net/nty/rps_cpus", "3");
+	pattern(data, sizeof(data), 0);
+	lfd = listener(7200);
+	ASSERT_GE(lfd, 0);
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	part0 = nty_snmp("PartialDupSegs");
+	ofo0 = nty_snmp("OfoQueued");
+	una = p.snd_nxt;
+
+	/* 100 bytes in order, then 5,000 paged ones starting 50 back. */
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_ACK, una, p.rcv_nxt,
+			       data, 100, 0));
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_ACK, una + 50,
+			       p.rcv_nxt, data + 50, 5000, 1));
+	do {
+		ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	} while (ntohl(nh.ack_seq) != una + 5050);
+
+	/*
+	 * Past a gap, 5,000 paged bytes at 5150; then the filler, 5050 to
+	 * 5200, which overlaps the held segment by 50 bytes.
+	 */
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_ACK, una + 5150,
+			       p.rcv_nxt, data + 5150, 5000, 1));
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_ACK, una + 5050,
+			       p.rcv_nxt, data + 5050, 150, 0));
+	do {
+		ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	} while (ntohl(nh.ack_seq) != una + 10150);
+
+	enter_ns(NS_N);
+	EXPECT_EQ(1, nty_snmp("PartialDupSegs") - part0);
+	EXPECT_EQ(1, nty_snmp("OfoQueued") - ofo0);
+	EXPECT_EQ(10150, read_all(s, got, 10150));
+	EXPECT_EQ(0, memcmp(got, data, 10150));
+	/* The peer goes away with an exact RST, leaving no orphan behind. */
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, una + 10150, NULL, 0));
+	sleep_ms(100);
+	close(s);
+	close(lfd);
+	raw_close(&p);
+}
+
+/*
+ * Review defect 9: a stream segment to a broadcast or multicast MAC, or
+ * from one, is dropped (stream_not_unicast) and answered with nothing: no
+ * SYN-ACK from a listener, no RST from a closed port.  A unicast SYN from
+ * the same peer still gets its SYN-ACK.
+ */
+TEST_F(hostile, stream_frames_to_or_from_groups_not_answered)
+{
+	static const unsigned char bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const unsigned char mcast[6] = { 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 };
+	struct raw_peer p = { .sport = 31001, .dport = 7201 };
+	long k0, disc0;
+	struct ntyhdr nh;
+	int lfd;
+
+	lfd = listener(7201);
+	ASSERT_GE(lfd, 0);
+	k0 = drops_of("stream_not_unicast");
+	ASSERT_GE(k0, 0);
+	disc0 = nty_snmp("InDiscards");
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_open(&p, p_ifindex, n_mac));
+	/* To groups: a SYN for the listener, a SYN and a segment for a closed port. */
+	ASSERT_EQ(0, raw_frame(&p, bcast, p.mac, NTY_F_SYN, 1, 0, NULL, 0, 0));
+	ASSERT_EQ(0, raw_frame(&p, mcast, p.mac, NTY_F_SYN, 1, 0, NULL, 0, 0));
+	p.dport = 7299;
+	ASSERT_EQ(0, raw_frame(&p, bcast, p.mac, NTY_F_SYN, 1, 0, NULL, 0, 0));
+	ASSERT_EQ(0, raw_frame(&p, mcast, p.mac, NTY_F_ACK, 1, 1, "x", 1, 0));
+	/* From a group address (a forged source) to NTY's own MAC. */
+	p.dport = 7201;
+	ASSERT_EQ(0, raw_frame(&p, n_mac, mcast, NTY_F_SYN, 1, 0, NULL, 0, 0));
+	ASSERT_EQ(0, raw_frame(&p, n_mac, bcast, NTY_F_SYN, 1, 0, NULL, 0, 0));
+	/* Nothing comes back to anyone: the peer's rx sees every frame on h1. */
+	EXPECT_EQ(0, count_incoming(p.rx, 500));
+	enter_ns(NS_N);
+	EXPECT_EQ(6, drops_of("stream_not_unicast") - k0);
+	EXPECT_EQ(6, nty_snmp("InDiscards") - disc0);
+	EXPECT_EQ(0, nty_snmp("OutRsts"));
+
+	/* The same SYN, unicast, is answered. */
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_SYN, 1, NULL, 0));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 3000));
+	EXPECT_EQ(NTY_F_SYN | NTY_F_ACK, nh.flags);
+	close(lfd);
+	raw_close(&p);
+}
+
+/*
+ * Review defect 15, RFC 5961 as tcp_validate_incoming(): a RST in the
+ * window but not at rcv_nxt, and a SYN on the connection, get a challenge
+ * ACK and change nothing; an ACK older than snd_una less the largest
+ * window is dropped with its data; only an exact RST resets.
+ */
+TEST_F(hostile, blind_rst_syn_and_old_ack_injection)
+{
+	struct raw_peer p = { .sport = 31002, .dport = 7202 };
+	long long ch0, est0;
+	long rst0, syn0, old0;
+	struct ntyhdr nh;
+	char buf[16];
+	uint32_t una, ack;
+	int lfd, s;
+
+	enter_ns(NS_N);
+	write_file("/proc/sys/net/nty/invalid_ratelimit", "0");
+	lfd = listener(7202);
+	ASSERT_GE(lfd, 0);
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	una = p.snd_nxt;
+	ch0 = nty_snmp("ChallengeACKs");
+	est0 = nty_snmp("EstabResets");
+	rst0 = drops_of("rst_not_exact");
+	syn0 = drops_of("syn_synchronized");
+	old0 = drops_of("ack_too_old");
+
+	enter_ns(NS_P);
+	/* A RST 10 bytes into the window: a challenge ACK, no reset. */
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, una + 10, NULL, 0));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 2000));
+	EXPECT_EQ(NTY_F_ACK, nh.flags);
+	EXPECT_EQ(una, ntohl(nh.ack_seq));
+	/* A SYN on the connection: the same. */
+	ASSERT_EQ(0, raw_send(&p, NTY_F_SYN, una + 100, NULL, 0));
+	ASSERT_EQ(0, raw_recv(&p, &nh, 2000));
+	EXPECT_EQ(NTY_F_ACK, nh.flags);
+	EXPECT_EQ(una, ntohl(nh.ack_seq));
+	/* Data whose ACK is 1 GB older than anything sent: dropped. */
+	ack = p.rcv_nxt;
+	p.rcv_nxt -= 1u << 30;
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una, "evil", 4));
+	p.rcv_nxt = ack;
+	ASSERT_EQ(0, raw_recv(&p, &nh, 2000));
+	EXPECT_EQ(una, ntohl(nh.ack_seq));
+
+	enter_ns(NS_N);
+	EXPECT_EQ(3, nty_snmp("ChallengeACKs") - ch0);
+	EXPECT_EQ(1, drops_of("rst_not_exact") - rst0);
+	EXPECT_EQ(1, drops_of("syn_synchronized") - syn0);
+	EXPECT_EQ(1, drops_of("ack_too_old") - old0);
+	EXPECT_EQ(0, nty_snmp("EstabResets") - est0);
+	EXPECT_EQ(-1, recv(s, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+
+	/* The real data still arrives, then an exact RST resets. */
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una, "good", 4));
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, una + 4, NULL, 0));
+	sleep_ms(300);
+	enter_ns(NS_N);
+	EXPECT_EQ(4, recv(s, buf, sizeof(buf), 0));
+	EXPECT_EQ(0, memcmp(buf, "good", 4));
+	EXPECT_EQ(1, nty_snmp("EstabResets") - est0);
+	write_file("/proc/sys/net/nty/invalid_ratelimit", "500");
+	close(s);
+	close(lfd);
+	raw_close(&p);
+}
+
+/*
+ * Review defect 2: the receiver closes its window on data in flight, then
+ * acknowledges all of it with the window open again.  The sender's
+ * snd_nxt never went back, so that ACK is taken (the send queue empties)
+ * instead of being dropped as "unsent data" and answered forever; and a
+ * flood of ACK-only segments the sender must answer (ACKs beyond snd_nxt)
+ * gets one answer per invalid_ratelimit, as tcp_oow_rate_limited().
+ */
+TEST_F(hostile, zero_window_on_data_in_flight_then_ack_all)
+{
+	static unsigned char data[8000];
+	struct raw_peer p = { .sport = 31003, .dport = 7203 };
+	long long rl0, ch0;
+	uint32_t una, top;
+	struct ntyhdr nh;
+	size_t len;
+	int lfd, s, i, answers;
+
+	lfd = listener(7203);
+	ASSERT_GE(lfd, 0);
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	una = p.rcv_nxt;
+	top = una;
+	EXPECT_EQ(8000, send(s, data, sizeof(data), 0));
+
+	/* Take every byte of the 8,000; acknowledge 2,000, window 0. */
+	enter_ns(NS_P);
+	while (top != una + 8000) {
+		ASSERT_EQ(0, raw_recv_seg(&p, &nh, &len, 3000));
+		if (len && (int32_t)(ntohl(nh.seq) + len - top) > 0)
+			top = ntohl(nh.seq) + len;
+	}
+	p.rcv_nxt = una + 2000;
+	p.zero_window = 1;
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
+	sleep_ms(100);
+	enter_ns(NS_N);
+	EXPECT_EQ(6000, outq(s));
+
+	/* Everything, window open: taken, the send queue is empty. */
+	enter_ns(NS_P);
+	p.rcv_nxt = una + 8000;
+	p.zero_window = 0;
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
+	sleep_ms(200);
+	enter_ns(NS_N);
+	EXPECT_EQ(0, outq(s));
+
+	/* 50 ACKs of bytes never sent: one answer, the rest rate limited. */
+	rl0 = nty_snmp("ACKsRateLimited");
+	ch0 = nty_snmp("ChallengeACKs");
+	enter_ns(NS_P);
+	while (!raw_recv(&p, &nh, 100))
+		;
+	p.rcv_nxt = una + 100000;
+	for (i = 0; i < 50; i++)
+		ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
+	answers = raw_count(&p, 300);
+	EXPECT_LE(answers, 1);
+	EXPECT_GE(answers, 1);
+	enter_ns(NS_N);
+	EXPECT_EQ(1, nty_snmp("ChallengeACKs") - ch0);
+	EXPECT_EQ(49, nty_snmp("ACKsRateLimited") - rl0);
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, p.snd_nxt, NULL, 0));
+	sleep_ms(100);
+	close(s);
+	close(lfd);
+	raw_close(&p);
+}
+
+/*
+ * Review defect 6: a closed socket whose peer holds its window at zero
+ * (answering every probe) gives up after orphan_retries probes, as
+ * tcp_probe_timer() does for an orphan, instead of probing forever; and
+ * past max_orphans a close resets at once (OrphanAborts).
+ */
+TEST_F_TIMEOUT(hostile, orphan_on_zero_window_gives_up, 60)
+{
+	static unsigned char data[100000];
+	struct raw_peer p = { .sport = 31004, .dport = 7204 };
+	long long ab0, rsts0;
+	uint32_t una, top;
+	struct ntyhdr nh;
+	double end;
+	size_t len;
+	int lfd, s, gone = 0;
+
+	enter_ns(NS_N);
+	write_file("/proc/sys/net/nty/orphan_retries", "2");
+	lfd = listener(7204);
+	ASSERT_GE(lfd, 0);
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	una = p.rcv_nxt;
+	top = una;
+	EXPECT_EQ(sizeof(data), send(s, data, sizeof(data), MSG_DONTWAIT));
+	close(s);
+	EXPECT_EQ(1, connections_on(7204));
+
+	/* Take what the window allowed, answer everything with window 0. */
+	enter_ns(NS_P);
+	p.zero_window = 1;
+	for (end = now_ms() + 30000; now_ms() < end;) {
+		if (raw_recv_seg(&p, &nh, &len, 200)) {
+			enter_ns(NS_N);
+			gone = !connections_on(7204);
+			enter_ns(NS_P);
+			if (gone)
+				break;
+			continue;
+		}
+		if (len && (int32_t)(ntohl(nh.seq) + len - top) > 0)
+			top = ntohl(nh.seq) + len;
+		p.rcv_nxt = top;
+		raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0);
+	}
+	EXPECT_TRUE(gone);
+	enter_ns(NS_N);
+	EXPECT_LE(nty_snmp("WindowProbes"), 4);
+
+	/* max_orphans 0: the next close with data unsent resets at once. */
+	write_file("/proc/sys/net/nty/max_orphans", "0");
+	ab0 = nty_snmp("OrphanAborts");
+	rsts0 = nty_snmp("OutRsts");
+	raw_close(&p);
+	p.sport++;
+	p.zero_window = 0;
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	EXPECT_EQ(sizeof(data), send(s, data, sizeof(data), MSG_DONTWAIT));
+	close(s);
+	EXPECT_EQ(1, nty_snmp("OrphanAborts") - ab0);
+	EXPECT_EQ(1, nty_snmp("OutRsts") - rsts0);
+	EXPECT_EQ(0, connections_on(7204));
+	write_file("/proc/sys/net/nty/max_orphans", "16384");
+	write_file("/proc/sys/net/nty/orphan_retries", "0");
+	close(lfd);
+	raw_close(&p);
+}
+
+TEST_HARNESS_MAIN
