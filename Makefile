@@ -21,7 +21,8 @@ CFLAGS_TOOLS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/include/uapi -I$(TOP)/tool
 # The harness is built as the kernel's selftests build it: -Wall.
 CFLAGS_SELFTESTS := -O2 -g -Wall -Werror -I$(TOP)/include/uapi -I$(TOP)/tools
 SELFTESTS := tools/selftests/nty_socket tools/selftests/nty_dgram \
-	tools/selftests/nty_stream tools/selftests/nty_hostile
+	tools/selftests/nty_stream tools/selftests/nty_hostile \
+	tools/selftests/nty_isolation
 
 .PHONY: all modules clean demo check shell compat style sparse tools setup bench
 

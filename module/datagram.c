@@ -117,11 +117,19 @@ static int nty_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
 	err = nty_autobind(sk);
 	if (err)
 		goto out;
-	nty_unhash_connected(sk);
+	if (ns->connected) {
+		nty_unhash_connected(sk);
+		/*
+		 * A lookup may stand on this socket in its old chain: let it
+		 * finish before the node links into another one, or it would
+		 * walk on in the wrong chain and miss the sockets after it.
+		 */
+		synchronize_net();
+	}
 	ns->dport = addr->snty_port;
 	ns->difindex = addr->snty_ifindex;
 	ether_addr_copy(ns->daddr, addr->snty_addr);
-	nty_hash_connected(sk);
+	err = nty_hash_connected(sk);
 	sk->sk_state = TCP_ESTABLISHED;
 out:
 	release_sock(sk);

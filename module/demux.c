@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 #include <linux/etherdevice.h>
 #include <net/netns/hash.h>
+#include <net/tcp_states.h>
 
 #include "nty.h"
 
@@ -47,7 +48,13 @@ static struct hlist_head *nty_conn_bucket(const struct net *net, __be16 lport,
 			       (NTY_HASH_SIZE - 1)];
 }
 
-/* Does @sk's bind overlap with (@ifindex, reuse)?  Caller holds the lock. */
+/*
+ * Does @sk's bind overlap with @sk2's on (@ifindex, reuse)?  As
+ * inet_bind_conflict(): SO_REUSEADDR on both shares a port, but only
+ * between sockets of one user (another user must not be able to take
+ * over a port by setting it too), and never with a listener (a second
+ * listener would steal its connections).  Caller holds the lock.
+ */
 static bool nty_port_conflict(const struct sock *sk, const struct sock *sk2,
 			      int ifindex)
 {
@@ -57,7 +64,9 @@ static bool nty_port_conflict(const struct sock *sk, const struct sock *sk2,
 		return false;
 	if (ifindex && ns2->bound_ifindex && ifindex != ns2->bound_ifindex)
 		return false;
-	return !(sk->sk_reuse && sk2->sk_reuse);
+	return !(sk->sk_reuse && sk2->sk_reuse &&
+		 uid_eq(sk->sk_uid, sk2->sk_uid) &&
+		 READ_ONCE(sk2->sk_state) != TCP_LISTEN);
 }
 
 static bool nty_port_in_use(struct net *net, const struct sock *sk,
@@ -121,19 +130,91 @@ busy:
 }
 
 /**
- * nty_hash_connected - publish @sk's peer in the connected table
- * @sk: a bound socket whose peer fields are set, locked by the caller
+ * nty_listen_port - may @sk listen on the port it is bound to
+ * @sk: a bound stream socket whose state was just set to TCP_LISTEN,
+ *	locked by the caller
+ *
+ * As inet_csk_listen_start() runs get_port() again: a port some other
+ * socket shares through SO_REUSEADDR (an old connection, a second
+ * bind) can take one listener, never two.  The state is set before the
+ * check, under the table lock, so that two racing listen() calls see
+ * each other.
+ *
+ * Return: 0 or -EADDRINUSE.
  */
-void nty_hash_connected(struct sock *sk)
+int nty_listen_port(struct sock *sk)
+{
+	struct nty_sock *ns = nty_sk(sk);
+	int err;
+
+	spin_lock_bh(&nty_hash_lock);
+	err = nty_port_in_use(sock_net(sk), sk, ns->sport, ns->bound_ifindex) ?
+	      -EADDRINUSE : 0;
+	spin_unlock_bh(&nty_hash_lock);
+	return err;
+}
+
+/**
+ * nty_hash_child - a listener's new connection takes its port too
+ * @sk: the child, not yet visible to anyone
+ *
+ * As __inet_inherit_port(): while the connection lives, its port is
+ * owned (another user cannot bind it); the listener already checked.
+ */
+void nty_hash_child(struct sock *sk)
 {
 	struct nty_sock *ns = nty_sk(sk);
 
 	spin_lock_bh(&nty_hash_lock);
-	hlist_add_head_rcu(&ns->conn_node,
-			   nty_conn_bucket(sock_net(sk), ns->sport, ns->dport,
-					   ns->daddr, ns->difindex));
+	hlist_add_head_rcu(&ns->bind_node,
+			   nty_port_bucket(sock_net(sk), ns->sport));
+	spin_unlock_bh(&nty_hash_lock);
+}
+
+/* A stream connection with @ns's four-tuple, other than @ns itself. */
+static bool nty_tuple_in_use(struct net *net, const struct nty_sock *ns,
+			     struct hlist_head *head)
+{
+	struct nty_sock *ns2;
+
+	hlist_for_each_entry(ns2, head, conn_node)
+		if (ns2 != ns && ns2->sport == ns->sport &&
+		    ns2->dport == ns->dport && ns2->difindex == ns->difindex &&
+		    ns2->sk.sk_type == ns->sk.sk_type &&
+		    ether_addr_equal(ns2->daddr, ns->daddr) &&
+		    net_eq(sock_net(&ns2->sk), net))
+			return true;
+	return false;
+}
+
+/**
+ * nty_hash_connected - publish @sk's peer in the connected table
+ * @sk: a bound socket whose peer fields are set, locked by the caller
+ *
+ * A stream connection's four-tuple must be unique, as
+ * __inet_check_established() insists: two sockets sharing a port by
+ * SO_REUSEADDR cannot both connect to the same peer port.  Datagram
+ * sockets may, as UDP's do.
+ *
+ * Return: 0 or -EADDRNOTAVAIL.
+ */
+int nty_hash_connected(struct sock *sk)
+{
+	struct nty_sock *ns = nty_sk(sk);
+	struct hlist_head *head;
+
+	head = nty_conn_bucket(sock_net(sk), ns->sport, ns->dport, ns->daddr,
+			       ns->difindex);
+	spin_lock_bh(&nty_hash_lock);
+	if (sk->sk_type == SOCK_STREAM &&
+	    nty_tuple_in_use(sock_net(sk), ns, head)) {
+		spin_unlock_bh(&nty_hash_lock);
+		return -EADDRNOTAVAIL;
+	}
+	hlist_add_head_rcu(&ns->conn_node, head);
 	WRITE_ONCE(ns->connected, true);
 	spin_unlock_bh(&nty_hash_lock);
+	return 0;
 }
 
 /**
@@ -216,6 +297,14 @@ struct sock *nty_lookup(struct net *net, const struct nty_skb_cb *cb)
 		if (ns->sport != cb->dport || READ_ONCE(ns->connected) ||
 		    ns->sk.sk_type != cb->sk_type ||
 		    !net_eq(sock_net(&ns->sk), net))
+			continue;
+		/*
+		 * Of the stream sockets on a port only a listener takes new
+		 * segments (TCP looks up its listening hash): not one that is
+		 * only bound, nor a closed connection still holding the port.
+		 */
+		if (cb->sk_type == SOCK_STREAM &&
+		    READ_ONCE(ns->sk.sk_state) != TCP_LISTEN)
 			continue;
 		if (ns->bound_ifindex == cb->ifindex)
 			return &ns->sk;

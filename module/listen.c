@@ -129,6 +129,7 @@ static struct sock *nty_listen_child(struct sock *sk, struct nty_request *req)
 	child->sk_sndbuf = READ_ONCE(sk->sk_sndbuf);
 	child->sk_userlocks = sk->sk_userlocks;
 	child->sk_uid = sk->sk_uid;
+	child->sk_reuse = sk->sk_reuse;
 	child->sk_bound_dev_if = sk->sk_bound_dev_if;
 
 	cts = nty_ts(child);
@@ -179,6 +180,22 @@ static void nty_listen_ack(struct sock *sk, struct sk_buff *skb,
 		nty_drop(net, skb, NTY_DROP_SYN_QUEUE);
 		return;
 	}
+	/*
+	 * Demux may find the child from the moment it is hashed: it is
+	 * locked until its first segment is processed.  Bottom halves are
+	 * off, as the listener's backlog may be running this.
+	 */
+	local_bh_disable();
+	spin_lock_nested(&child->sk_lock.slock, SINGLE_DEPTH_NESTING);
+	/* Its four-tuple is taken (a socket that shares the port connected). */
+	if (nty_hash_connected(child)) {
+		spin_unlock(&child->sk_lock.slock);
+		local_bh_enable();
+		sk_free(child);
+		NTY_INC_STATS(net, LISTEN_DROPS);
+		nty_drop(net, skb, NTY_DROP_SYN_QUEUE);
+		return;
+	}
 	nty_request_free(ts, req);
 	nty_stream_set_state(child, TCP_ESTABLISHED);
 	NTY_INC_STATS(net, PASSIVE_OPENS);
@@ -188,9 +205,11 @@ static void nty_listen_ack(struct sock *sk, struct sk_buff *skb,
 		nty_stream_do_rcv(child, skb);
 	else
 		nty_stream_consume(child, skb);
+	spin_unlock(&child->sk_lock.slock);
+	local_bh_enable();
 
-	/* Visible to demux and /proc only once complete. */
-	nty_hash_connected(child);
+	/* Visible to /proc once complete; its port is its own. */
+	nty_hash_child(child);
 	nty_sklist_add(child);
 	list_add_tail(&nty_ts(child)->accept_node, &ts->accept_queue);
 	sk_acceptq_added(sk);

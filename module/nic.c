@@ -171,7 +171,7 @@ static int nty_nic_dev_init(struct net_device *dev)
 	nic->max_channels = min3(dev->num_rx_queues, dev->num_tx_queues,
 				 (unsigned int)NTY_NIC_MAX_QUEUES);
 	nic->queues = kcalloc(nic->max_channels, sizeof(*nic->queues),
-			      GFP_KERNEL);
+			      GFP_KERNEL_ACCOUNT);
 	if (!nic->queues)
 		return -ENOMEM;
 	nic->rx_ring_size = NTY_NIC_RING_DEFAULT;
@@ -401,6 +401,15 @@ static int nty_nic_newlink(struct net *src_net, struct net_device *dev,
 	net = rtnl_link_get_net(src_net, tbp);
 	if (IS_ERR(net))
 		return PTR_ERR(net);
+	/*
+	 * As rtnl_link_get_net_capable() for veth's peer: only who may
+	 * administer the peer's namespace may put a device there, or root
+	 * in a container could plant one in the host's.
+	 */
+	if (!net_eq(net, src_net) && !ns_capable(net->user_ns, CAP_NET_ADMIN)) {
+		put_net(net);
+		return -EPERM;
+	}
 	peer = rtnl_create_link(net, ifname, name_assign_type,
 				&nty_nic_link_ops, tbp, extack);
 	if (IS_ERR(peer)) {

@@ -68,7 +68,13 @@ void nty_nic_refill(struct nty_nic_queue *q)
 
 	while (q->rx_fill != q->rx_clean) {
 		d = &q->rx_ring[q->rx_fill & (q->rx_size - 1)];
-		page = nty_fail_nic_refill() ? NULL : dev_alloc_page();
+		/*
+		 * Atomic, but not from the reserves that __GFP_MEMALLOC
+		 * (dev_alloc_page()) opens: a ring any container can make
+		 * must not drain them.
+		 */
+		page = nty_fail_nic_refill() ? NULL :
+		       alloc_page(GFP_ATOMIC | __GFP_NOWARN);
 		if (!page) {
 			u64_stats_update_begin(&q->stats.rx_syncp);
 			u64_stats_inc(&q->stats.refill_failures);

@@ -167,6 +167,13 @@ netdev_tx_t nty_nic_start_xmit(struct sk_buff *skb, struct net_device *dev)
 	return NETDEV_TX_OK;
 }
 
+/*
+ * Over the cgroup's limit the request fails with -ENOMEM (ethtool says
+ * so, the old rings stay) rather than calling the OOM killer.
+ */
+#define NTY_NIC_GFP_RING	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL | \
+				 __GFP_NOWARN)
+
 /**
  * nty_nic_rings_alloc - give channel @q its rings, every RX descriptor
  *	with a buffer, as a driver does at open
@@ -180,12 +187,18 @@ int nty_nic_rings_alloc(struct nty_nic_queue *q, u32 rx_size, u32 tx_size)
 {
 	u32 i;
 
-	q->rx_ring = kvcalloc(rx_size, sizeof(*q->rx_ring), GFP_KERNEL);
-	q->tx_ring = kvcalloc(tx_size, sizeof(*q->tx_ring), GFP_KERNEL);
+	/*
+	 * Process context (link creation, ethtool -G/-L): the rings and
+	 * their first buffers are charged to the memory cgroup of whoever
+	 * asked for them, as veth charges its queues, and never come from
+	 * the emergency reserves (dev_alloc_page() is __GFP_MEMALLOC).
+	 */
+	q->rx_ring = kvcalloc(rx_size, sizeof(*q->rx_ring), NTY_NIC_GFP_RING);
+	q->tx_ring = kvcalloc(tx_size, sizeof(*q->tx_ring), NTY_NIC_GFP_RING);
 	if (!q->rx_ring || !q->tx_ring)
 		goto err;
 	for (i = 0; i < rx_size; i++) {
-		q->rx_ring[i].page = dev_alloc_page();
+		q->rx_ring[i].page = alloc_page(NTY_NIC_GFP_RING);
 		if (!q->rx_ring[i].page)
 			goto err;
 		q->rx_ring[i].state = NTY_DESC_READY;

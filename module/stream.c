@@ -174,7 +174,9 @@ static int nty_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 		WRITE_ONCE(sk->sk_err, 0);
 		WRITE_ONCE(sk->sk_shutdown, 0);
 		sock_reset_flag(sk, SOCK_DONE);
-		nty_hash_connected(sk);
+		err = nty_hash_connected(sk);
+		if (err)
+			goto out;
 		nty_stream_set_state(sk, TCP_SYN_SENT);
 		NTY_INC_STATS(sock_net(sk), ACTIVE_OPENS);
 		ts->rtt_start_us = div_u64(ktime_get_ns(), NSEC_PER_USEC);
@@ -229,12 +231,17 @@ static int nty_stream_listen(struct socket *sock, int backlog)
 		if (err)
 			goto out;
 	}
+	if (sk->sk_state != TCP_LISTEN) {
+		nty_stream_set_state(sk, TCP_LISTEN);
+		err = nty_listen_port(sk);
+		if (err) {
+			nty_stream_set_state(sk, TCP_CLOSE);
+			goto out;
+		}
+		WRITE_ONCE(sk->sk_ack_backlog, 0);
+	}
 	WRITE_ONCE(sk->sk_max_ack_backlog,
 		   nty_listen_backlog_clamp(backlog, READ_ONCE(nn->somaxconn)));
-	if (sk->sk_state != TCP_LISTEN) {
-		WRITE_ONCE(sk->sk_ack_backlog, 0);
-		nty_stream_set_state(sk, TCP_LISTEN);
-	}
 	err = 0;
 out:
 	release_sock(sk);
