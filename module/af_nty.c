@@ -38,15 +38,42 @@ int nty_check_addr(const struct sockaddr *uaddr, int len)
 static void nty_sock_destruct(struct sock *sk)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
+	struct sk_buff *skb;
 
 	/* Frames an RCU reader queued after close. */
 	skb_queue_purge(&sk->sk_receive_queue);
 	if (sk->sk_type == SOCK_STREAM) {
 		skb_queue_purge(&ts->ofo_queue);
 		skb_queue_purge(&ts->prequeue);
-		skb_queue_purge(&sk->sk_write_queue);
+		while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+			nty_wmem_free_skb(sk, skb);
 	}
+	/* Every charge is back: return the socket's share of net.nty.mem. */
+	sk_mem_reclaim_final(sk);
 	WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc));
+	WARN_ON_ONCE(sk->sk_forward_alloc);
+}
+
+/*
+ * Socket memory, accounted as UDP's and TCP's: every queued skb is charged
+ * to net.nty.mem (in pages, shared by both socket types: [0] nothing
+ * happens below it, [2] no socket gets more above it) and to the memory
+ * cgroup of the socket's creator.  Defaults as udp_mem's.
+ */
+atomic_long_t nty_memory_allocated;
+DEFINE_PER_CPU(int, nty_memory_per_cpu_fw_alloc);
+long nty_sysctl_mem[3];
+/* What a socket may always have, under pressure too (udp_rmem_min). */
+int nty_sysctl_rmem[3] = { PAGE_SIZE, 0, 0 };
+int nty_sysctl_wmem[3] = { PAGE_SIZE, 0, 0 };
+
+static void nty_mem_init(void)
+{
+	unsigned long limit = max(nr_free_buffer_pages() / 8, 128UL);
+
+	nty_sysctl_mem[0] = limit / 4 * 3;
+	nty_sysctl_mem[1] = limit;
+	nty_sysctl_mem[2] = nty_sysctl_mem[0] * 2;
 }
 
 /**
@@ -133,10 +160,11 @@ int nty_sock_release(struct socket *sock)
 		nty_timing_put();
 	sock_orphan(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	/* Owned: no charge in softirq races the uncharges. */
+	skb_queue_purge(&sk->sk_receive_queue);
 	release_sock(sk);
 
 	sock->sk = NULL;
-	skb_queue_purge(&sk->sk_receive_queue);
 	sock_put(sk);
 	return 0;
 }
@@ -432,6 +460,7 @@ int nty_af_init(void)
 {
 	int ret;
 
+	nty_mem_init();
 	ret = proto_register(&nty_dgram_proto, 1);
 	if (ret)
 		return ret;

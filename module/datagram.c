@@ -27,11 +27,18 @@ static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb,
 				   int via)
 {
 	struct net *net = sock_net(sk);
-	bool full = atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf);
+	enum nty_drop_kind_id kind = __NTY_DROP_MAX;
 
-	if (unlikely(full || nty_fail_sock_enqueue())) {
+	/* As __sock_queue_rcv_skb(): the buffer first, then the budget. */
+	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
+		kind = NTY_DROP_RCVBUF;
+	else if (nty_fail_sock_enqueue())
+		kind = NTY_DROP_SOCKET_FAULT;
+	else if (!sk_rmem_schedule(sk, skb, skb->truesize))
+		kind = NTY_DROP_PROTO_MEM;
+	if (unlikely(kind != __NTY_DROP_MAX)) {
 		atomic_inc(&sk->sk_drops);
-		nty_drop(net, skb, full ? NTY_DROP_RCVBUF : NTY_DROP_SOCKET_FAULT);
+		nty_drop(net, skb, kind);
 		return -ENOMEM;
 	}
 
@@ -245,6 +252,23 @@ out_dev:
 	return err;
 }
 
+/*
+ * As __skb_free_datagram_locked() did: recvmsg() runs without the socket
+ * lock, and the uncharge of the datagram's memory must not race with a
+ * charge in softirq; the last reference is dropped under the spinlock.
+ */
+static void nty_dgram_free(struct sock *sk, struct sk_buff *skb)
+{
+	bool slow;
+
+	if (!skb_unref(skb))
+		return;
+	slow = lock_sock_fast(sk);
+	skb_orphan(skb);
+	unlock_sock_fast(sk, slow);
+	__kfree_skb(skb);
+}
+
 static int nty_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
 			     size_t len, int flags)
 {
@@ -287,7 +311,7 @@ static int nty_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
 	if (flags & MSG_TRUNC)
 		copied = skb->len;
 out:
-	skb_free_datagram(sk, skb);
+	nty_dgram_free(sk, skb);
 	return err ? err : copied;
 }
 
@@ -338,6 +362,7 @@ struct proto nty_dgram_proto = {
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct nty_sock),
 	.backlog_rcv	= nty_dgram_backlog_rcv,
+	NTY_PROTO_MEMORY,
 };
 
 const struct proto_ops nty_dgram_ops = {

@@ -75,6 +75,8 @@ static const struct nty_drop_kind nty_drop_kinds[__NTY_DROP_MAX] = {
 		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_TCP_RESET },
 	[NTY_DROP_SYN_SYNCED] = { "syn_synchronized", NTY_STAGE_SOCKET,
 		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_TCP_INVALID_SYN },
+	[NTY_DROP_PROTO_MEM] = { "proto_mem", NTY_STAGE_SOCKET,
+		NTY_MIB_RCVBUF_ERRORS, SKB_DROP_REASON_PROTO_MEM },
 };
 
 /* Per CPU, global: drops by kind since load (or the last reset). */

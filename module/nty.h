@@ -429,6 +429,7 @@ enum nty_drop_kind_id {
 	NTY_DROP_ACK_TOO_OLD,
 	NTY_DROP_RST_SEQ,
 	NTY_DROP_SYN_SYNCED,
+	NTY_DROP_PROTO_MEM,
 	__NTY_DROP_MAX
 };
 
@@ -591,6 +592,49 @@ struct sock *nty_lookup(struct net *net, const struct nty_skb_cb *cb);
 struct sock *nty_lookup_connected(struct net *net, const struct nty_skb_cb *cb);
 int nty_deliver_bcast(struct net *net, struct sk_buff *skb,
 		      int (*deliver)(struct sock *sk, struct sk_buff *skb));
+
+/* af_nty.c: socket memory (net.nty.mem), shared by both socket types. */
+extern atomic_long_t nty_memory_allocated;
+DECLARE_PER_CPU(int, nty_memory_per_cpu_fw_alloc);
+extern long nty_sysctl_mem[3];
+extern int nty_sysctl_rmem[3];
+extern int nty_sysctl_wmem[3];
+
+#define NTY_PROTO_MEMORY						\
+	.memory_allocated	= &nty_memory_allocated,		\
+	.per_cpu_fw_alloc	= &nty_memory_per_cpu_fw_alloc,		\
+	.sysctl_mem		= nty_sysctl_mem,			\
+	.sysctl_rmem		= nty_sysctl_rmem,			\
+	.sysctl_wmem		= nty_sysctl_wmem
+
+/*
+ * Room for @skb on a receive queue: under SO_RCVBUF, then within the
+ * memory budget.  Return: __NTY_DROP_MAX, or the drop kind.
+ */
+static inline enum nty_drop_kind_id nty_rmem_check(struct sock *sk,
+						   struct sk_buff *skb)
+{
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf))
+		return NTY_DROP_RCVBUF;
+	if (!sk_rmem_schedule(sk, skb, skb->truesize))
+		return NTY_DROP_PROTO_MEM;
+	return __NTY_DROP_MAX;
+}
+
+/* A send-queue segment's memory: sk_wmem_queued and the budget. */
+static inline void nty_wmem_charge(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, skb->truesize);
+	sk_mem_charge(sk, skb->truesize);
+}
+
+static inline void nty_wmem_free_skb(struct sock *sk, struct sk_buff *skb)
+{
+	sk_wmem_queued_add(sk, -skb->truesize);
+	sk_mem_uncharge(sk, skb->truesize);
+	consume_skb(skb);
+}
 
 /* datagram.c: the datagram socket type. */
 extern const struct proto_ops nty_dgram_ops;

@@ -53,10 +53,8 @@ static void nty_stream_purge_write(struct sock *sk)
 	struct nty_stream_sock *ts = nty_ts(sk);
 	struct sk_buff *skb;
 
-	while ((skb = __skb_dequeue(&sk->sk_write_queue))) {
-		sk_wmem_queued_add(sk, -skb->truesize);
-		kfree_skb(skb);
-	}
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		nty_wmem_free_skb(sk, skb);
 	ts->send_head = NULL;
 }
 
@@ -504,6 +502,16 @@ static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 		err = -ENOBUFS;
 		if (!skb)
 			goto out_err;
+		/* Over net.nty.mem or the memory cgroup: wait, as TCP does. */
+		if (!sk_wmem_schedule(sk, skb->truesize)) {
+			kfree_skb(skb);
+			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+			nty_stream_push(sk);
+			err = sk_stream_wait_memory(sk, &timeo);
+			if (err)
+				goto out_err;
+			continue;
+		}
 		skb_reserve(skb, LL_MAX_HEADER + NTY_HLEN);
 		err = memcpy_from_msg(skb_put(skb, chunk), msg, chunk);
 		if (err) {
@@ -516,7 +524,7 @@ static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 		seg->flags = 0;
 		WRITE_ONCE(ts->write_seq, ts->write_seq + chunk);
 		__skb_queue_tail(&sk->sk_write_queue, skb);
-		sk_wmem_queued_add(sk, skb->truesize);
+		nty_wmem_charge(sk, skb);
 		if (!ts->send_head)
 			ts->send_head = skb;
 		copied += chunk;
@@ -722,6 +730,7 @@ struct proto nty_stream_proto = {
 	.owner		= THIS_MODULE,
 	.obj_size	= sizeof(struct nty_stream_sock),
 	.backlog_rcv	= nty_stream_do_rcv,
+	NTY_PROTO_MEMORY,
 };
 
 const struct proto_ops nty_stream_ops = {

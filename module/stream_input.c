@@ -325,6 +325,7 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 	const struct ntyhdr *th = nty_hdr(skb);
 	struct net *net = sock_net(sk);
 	u32 seq = ntohl(th->seq), end_seq, wnd = nty_rcv_wnd_left(ts);
+	enum nty_drop_kind_id kind;
 	u8 flags = th->flags;
 	struct nty_seg *seg;
 	bool fin = false, now;
@@ -354,10 +355,10 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 	case NTY_SEG_IN_ORDER:
 		break;
 	case NTY_SEG_OFO:
-		if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-		    READ_ONCE(sk->sk_rcvbuf)) {
+		kind = nty_rmem_check(sk, skb);
+		if (kind != __NTY_DROP_MAX) {
 			atomic_inc(&sk->sk_drops);
-			nty_drop(net, skb, NTY_DROP_RCVBUF);
+			nty_drop(net, skb, kind);
 		} else {
 			if (nty_journeys_on())
 				nty_journey_deliver(sk, skb, NTY_Q_OFO);
@@ -373,10 +374,10 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 		return false;
 	}
 
-	if (skb->len && atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-			READ_ONCE(sk->sk_rcvbuf)) {
+	kind = skb->len ? nty_rmem_check(sk, skb) : __NTY_DROP_MAX;
+	if (kind != __NTY_DROP_MAX) {
 		atomic_inc(&sk->sk_drops);
-		nty_drop(net, skb, NTY_DROP_RCVBUF);
+		nty_drop(net, skb, kind);
 		nty_stream_send_ack(sk);
 		return false;
 	}
@@ -430,8 +431,7 @@ static void nty_stream_clean_rtx(struct sock *sk)
 		if (nty_seq_after(NTY_SKB_CB(skb)->seg.end_seq, ts->snd_una))
 			break;
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
-		consume_skb(skb);
+		nty_wmem_free_skb(sk, skb);
 	}
 }
 

@@ -469,7 +469,9 @@ void nty_stream_send_fin(struct sock *sk)
 	ts->write_seq++;
 	ts->fin_sent = true;
 	__skb_queue_tail(&sk->sk_write_queue, skb);
-	sk_wmem_queued_add(sk, skb->truesize);
+	/* Charged whatever the budget says, as sk_forced_mem_schedule(). */
+	sk_wmem_schedule(sk, skb->truesize);
+	nty_wmem_charge(sk, skb);
 	if (!ts->send_head)
 		ts->send_head = skb;
 	nty_stream_push(sk);
@@ -563,7 +565,8 @@ static int nty_stream_split(struct sock *sk, struct sk_buff *skb, u32 len)
 	seg->flags = 0;
 	skb_trim(skb, len);
 	__skb_queue_after(&sk->sk_write_queue, skb, rest);
-	sk_wmem_queued_add(sk, rest->truesize);
+	sk_wmem_schedule(sk, rest->truesize);
+	nty_wmem_charge(sk, rest);
 	return 0;
 }
 

@@ -2,9 +2,9 @@
 /*
  * /proc/sys/net/nty: NTY's tunables, named and defaulted after the kernel's
  * own (net.core.netdev_max_backlog, dev_weight, somaxconn, rmem_*,
- * wmem_*, net.ipv4.ip_local_port_range).  The per-CPU ones (max_backlog,
- * napi_weight, rps_cpus) are global, as net.core's are; other namespaces
- * see them read-only.
+ * wmem_*, net.ipv4.udp_mem, ip_local_port_range).  The per-CPU ones
+ * (max_backlog, napi_weight, rps_cpus) and the memory budget (mem) are
+ * global, as net.core's are; other namespaces see them read-only.
  */
 #include <linux/sysctl.h>
 #include <linux/slab.h>
@@ -103,7 +103,7 @@ static int nty_proc_port_range(NTY_CTL_TABLE *table, int write, void *buffer,
 }
 
 /* Entries up to here are global; the rest point into struct nty_net. */
-#define NTY_SYSCTL_GLOBAL 3
+#define NTY_SYSCTL_GLOBAL 4
 
 static struct ctl_table nty_sysctl_template[] = {
 	{
@@ -127,6 +127,14 @@ static struct ctl_table nty_sysctl_template[] = {
 		.procname	= "rps_cpus",
 		.mode		= 0644,
 		.proc_handler	= nty_proc_rps_cpus,
+	},
+	{
+		/* Pages, min pressure max, as net.ipv4.udp_mem. */
+		.procname	= "mem",
+		.data		= nty_sysctl_mem,
+		.maxlen		= sizeof(nty_sysctl_mem),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
 	},
 	{
 		.procname	= "somaxconn",

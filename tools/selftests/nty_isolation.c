@@ -346,4 +346,143 @@ TEST_F(iso, ntynic_rings_charged_to_the_memory_cgroup)
 	rmdir(CG "/nty-iso");
 }
 
+static long drops_of(const char *kind)
+{
+	char line[256], k[64];
+	long n = -1, c;
+	FILE *f = fopen("/sys/kernel/debug/nty/drops", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %63s %*s %ld", k, &c) == 2 &&
+		    !strcmp(k, kind))
+			n = c;
+	fclose(f);
+	return n;
+}
+
+/* Send @n datagrams of @len bytes from nty-a to nty-b's @port. */
+static void flood(int port, int n, int len)
+{
+	static char buf[1400];
+	struct sockaddr_nty a = {
+		.snty_family = topo.fam,
+		.snty_port = htons(port),
+		.snty_ifindex = topo.va_ifindex,
+	};
+	int fd, i;
+
+	memcpy(a.snty_addr, topo.vb_mac, 6);
+	enter_ns("nty-a");
+	fd = socket(topo.fam, SOCK_DGRAM, 0);
+	for (i = 0; i < n; i++)
+		if (sendto(fd, buf, len, 0, (struct sockaddr *)&a, sizeof(a)) < 0)
+			usleep(1000);
+	close(fd);
+}
+
+/* NTY's pages in /proc/net/protocols (both types share the budget). */
+static long nty_proto_pages(void)
+{
+	char line[512], name[32];
+	long pages = -2;
+	FILE *f = fopen("/proc/net/protocols", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%31s %*d %*d %ld", name, &pages) == 2 &&
+		    !strcmp(name, "NTY"))
+			break;
+	if (f)
+		fclose(f);
+	return pages;
+}
+
+/*
+ * Review defect 5: NTY sockets had no memory accounting, so only each
+ * socket's SO_RCVBUF bounded what a flood pins, times the number of
+ * sockets.  As UDP's: every queued datagram is charged to net.nty.mem
+ * (hard limit mem[2] pages, give or take the per-CPU reserve the core
+ * batches charges in) and to the memory cgroup of the socket's creator.
+ */
+TEST_F_TIMEOUT(iso, socket_memory_charged_to_budget_and_memcg, 120)
+{
+	enum { NSOCK = 24, PORT = 7320 };
+	/* The core's per-CPU charge batch (sysctl_mem_pcpu_rsv): 1 MB. */
+	const long slack = 2 * 256 + NSOCK;
+	int fd[NSOCK], i, sync[2], go[2];
+	long long rcv0;
+	long pm0, pages, cur0, cur1, cur2;
+	char cmd[64], c;
+	pid_t pid;
+
+	enter_init_ns();
+	write_file("/proc/sys/net/nty/mem", "128 192 256");
+	pm0 = drops_of("proto_mem");
+	enter_ns("nty-b");
+	rcv0 = nty_snmp("RcvbufErrors");
+	for (i = 0; i < NSOCK; i++) {
+		fd[i] = sock_as(SOCK_DGRAM, 0);
+		ASSERT_EQ(0, bind_port(fd[i], PORT + i));
+	}
+	/* 24 x 80 datagrams (4.4 MB) within SO_RCVBUF, over a 1 MB budget. */
+	for (i = 0; i < NSOCK; i++)
+		flood(PORT + i, 80, 1400);
+	enter_init_ns();
+	pages = nty_proto_pages();
+	EXPECT_LE(pages, 256 + slack);
+	EXPECT_GT(drops_of("proto_mem") - pm0, 0);
+	enter_ns("nty-b");
+	EXPECT_EQ(drops_of("proto_mem") - pm0, nty_snmp("RcvbufErrors") - rcv0);
+	for (i = 0; i < NSOCK; i++)
+		close(fd[i]);
+	enter_init_ns();
+	write_file("/proc/sys/net/nty/mem", "1000000 1500000 2000000");
+
+	/* A receiver in a memory cgroup: its queue is charged there. */
+	if (access(CG "/cgroup.controllers", F_OK))
+		ASSERT_EQ(0, mount("none", CG, "cgroup2", 0, NULL));
+	sh("echo +memory > " CG "/cgroup.subtree_control");
+	mkdir(CG "/nty-sock", 0755);
+	ASSERT_EQ(0, pipe(sync));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	if (pid == 0) {
+		int one = 1 << 21, r;
+		static char buf[2048];
+
+		snprintf(cmd, sizeof(cmd), "%d", getpid());
+		write_file(CG "/nty-sock/cgroup.procs", cmd);
+		enter_ns("nty-b");
+		write_file("/proc/sys/net/nty/rmem_max", "4194304");
+		r = sock_as(SOCK_DGRAM, 0);
+		if (bind_port(r, PORT) ||
+		    setsockopt(r, SOL_SOCKET, SO_RCVBUF, &one, sizeof(one)))
+			_exit(1);
+		if (write(sync[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		while (recv(r, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		if (write(sync[1], "d", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(3);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(sync[0], &c, 1));
+	cur0 = read_long(CG "/nty-sock/memory.current");
+	flood(PORT, 500, 1400);
+	sleep_ms(500);
+	cur1 = read_long(CG "/nty-sock/memory.current");
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(1, read(sync[0], &c, 1));
+	cur2 = read_long(CG "/nty-sock/memory.current");
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	EXPECT_EQ(0, reap(pid));
+	/* 500 datagrams of ~2.3 KB truesize queued: over 1 MB, then freed. */
+	EXPECT_GE(cur1 - cur0, 1L << 20);
+	EXPECT_LE(cur2 - cur0, 256L << 10);
+	enter_ns("nty-b");
+	write_file("/proc/sys/net/nty/rmem_max", "212992");
+	rmdir(CG "/nty-sock");
+}
+
 TEST_HARNESS_MAIN
