@@ -149,12 +149,15 @@ int nty_enqueue_to_backlog(struct sk_buff *skb)
 	trace_nty_backlog_enqueue(skb, cpu, qlen + 1);
 	nty_hist_backlog_len(qlen + 1);
 
-	if (qlen == 0) {
-		if (cpu == smp_processor_id())
-			napi_schedule(&sd->napi);
-		else
-			smp_call_function_single_async(cpu, &sd->csd);
-	}
+	/*
+	 * A CPU that went offline since it was chosen takes no IPI
+	 * (-ENXIO): its poll runs here instead, or its queue would wait
+	 * forever.  -EBUSY means the last IPI is still on its way.
+	 */
+	if (qlen == 0 &&
+	    (cpu == smp_processor_id() ||
+	     smp_call_function_single_async(cpu, &sd->csd) == -ENXIO))
+		napi_schedule(&sd->napi);
 	return NET_RX_SUCCESS;
 }
 EXPORT_SYMBOL_GPL(nty_enqueue_to_backlog);

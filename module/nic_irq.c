@@ -75,13 +75,25 @@ static void nty_nic_raise(struct nty_nic_queue *q, enum nty_nic_irq_cause cause)
 	u64_stats_update_end(&q->stats.irq_syncp);
 
 	atomic_inc(&q->irq_inflight);
-	if (cpu == smp_processor_id()) {
-		if (!irq_work_queue(&q->irq_work))
+	if (cpu != smp_processor_id()) {
+		int err = smp_call_function_single_async(cpu, &q->irq_csd);
+
+		if (!err)
+			return;
+		if (err == -EBUSY) {
+			/* Still queued from before: that delivery will do. */
 			atomic_dec(&q->irq_inflight);
-	} else if (smp_call_function_single_async(cpu, &q->irq_csd)) {
-		/* Still queued from before: that delivery will do. */
-		atomic_dec(&q->irq_inflight);
+			return;
+		}
+		/*
+		 * -ENXIO: the CPU went offline.  As the kernel moves a dying
+		 * CPU's interrupts to one that stays, the channel's moves
+		 * here (irq_cpus shows it), or it would never fire again.
+		 */
+		WRITE_ONCE(q->irq_cpu, smp_processor_id());
 	}
+	if (!irq_work_queue(&q->irq_work))
+		atomic_dec(&q->irq_inflight);
 }
 
 /* Start the coalescing timer, or bring it forward.  irq_lock held. */
