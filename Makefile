@@ -10,7 +10,10 @@
 #   make compat     build against the test kernel and Debian's stock 6.1, W=1
 #   make style      checkpatch.pl --strict on everything
 #   make sparse     sparse (C=2) on the module
-#   make tools      ntycat, ntystat and the selftests
+#   make tools      ntycat, ntystat, the fuzzers and the selftests
+#   make fuzz       fuzzing and fault campaigns on the debug kernel, then
+#                   frames at volume on the release kernel (FUZZ_CALLS,
+#                   FUZZ_FRAMES, FUZZ_CYCLES, FUZZ_ROUNDS, FUZZ_CONNS)
 
 TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
@@ -24,7 +27,7 @@ SELFTESTS := tools/selftests/nty_socket tools/selftests/nty_dgram \
 	tools/selftests/nty_stream tools/selftests/nty_hostile \
 	tools/selftests/nty_isolation
 
-.PHONY: all modules clean demo check shell compat style sparse tools setup bench
+.PHONY: all modules clean demo check shell compat style sparse tools setup bench fuzz
 
 all: modules
 
@@ -34,7 +37,16 @@ modules:
 setup:
 	@$(TOP)/scripts/setup
 
-tools: tools/ntycat tools/ntyperf tools/ip/link_ntynic.so $(SELFTESTS)
+FUZZERS := tools/ntyfuzz_sys tools/ntyfuzz_frames
+
+tools: tools/ntycat tools/ntyperf tools/ip/link_ntynic.so $(FUZZERS) $(SELFTESTS)
+
+tools/ntyfuzz_sys: tools/ntyfuzz_sys.c tools/lib/nty_user.h include/uapi/linux/nty.h
+	$(CC) $(CFLAGS_TOOLS) -o $@ $< -lpthread
+
+tools/ntyfuzz_frames: tools/ntyfuzz_frames.c tools/selftests/nty_raw.h \
+		tools/selftests/nty_test.h tools/lib/nty_user.h include/uapi/linux/nty.h
+	$(CC) $(CFLAGS_TOOLS) -o $@ $<
 
 # ip's plugin for "type ntynic peer name X": IP_LIB_DIR=$(TOP)/tools/ip
 tools/ip/link_ntynic.so: tools/ip/link_ntynic.c
@@ -60,6 +72,9 @@ demo:
 	@$(TOP)/scripts/setup
 	@$(MAKE) -s tools
 	@$(TOP)/scripts/nty-vm --kernel release -- $(TOP)/scripts/demo
+
+fuzz:
+	@$(TOP)/scripts/fuzz
 
 # Benchmarks: the release kernel, NTY beside UDP, TCP and AF_PACKET.
 bench:
@@ -95,5 +110,5 @@ sparse:
 		echo "sparse: clean"
 
 clean:
-	rm -rf build tools/ntycat $(SELFTESTS)
+	rm -rf build tools/ntycat $(FUZZERS) $(SELFTESTS)
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean 2>/dev/null

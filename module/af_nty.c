@@ -9,6 +9,7 @@
 #include <linux/etherdevice.h>
 #include <linux/delay.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <net/sock.h>
 
 #include "nty.h"
@@ -137,6 +138,34 @@ int nty_sock_backlog(struct sock *sk, struct sk_buff *skb)
 	atomic_inc(&sk->sk_drops);
 	nty_drop(net, skb, NTY_DROP_SOCK_BACKLOG);
 	return -ENOBUFS;
+}
+
+/**
+ * nty_sock_filter - run the socket's filter (SO_ATTACH_FILTER) on a frame
+ * @sk: the socket the frame is for
+ * @skb: the frame, data at the payload, its NTY header just before
+ *
+ * As udp_queue_rcv_one_skb() and tcp_filter() call sk_filter_trim_cap():
+ * the program sees the frame from its NTY header on (offset 0 is the
+ * version byte, "len" the header plus payload), may trim it to no less
+ * than the header, or drop it (socket_filter, counted in the socket's
+ * drops as UDP does).
+ *
+ * Return: true when the frame was dropped (and freed).
+ */
+bool nty_sock_filter(struct sock *sk, struct sk_buff *skb)
+{
+	int err;
+
+	__skb_push(skb, NTY_HLEN);
+	err = sk_filter_trim_cap(sk, skb, NTY_HLEN);
+	if (unlikely(err)) {
+		atomic_inc(&sk->sk_drops);
+		nty_drop(sock_net(sk), skb, NTY_DROP_SOCKET_FILTER);
+		return true;
+	}
+	__skb_pull(skb, NTY_HLEN);
+	return false;
 }
 
 /**

@@ -290,11 +290,14 @@ static int nty_netdev_event(struct notifier_block *nb, unsigned long event,
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct sk_buff *skb, *tmp;
+	struct sk_buff_head gone;
 	int cpu;
 
 	if (event != NETDEV_UNREGISTER)
 		return NOTIFY_DONE;
 
+	/* Unlinked under the queue's lock, freed with interrupts on. */
+	__skb_queue_head_init(&gone);
 	for_each_possible_cpu(cpu) {
 		struct nty_softnet_data *sd = &per_cpu(nty_softnet, cpu);
 
@@ -302,12 +305,17 @@ static int nty_netdev_event(struct notifier_block *nb, unsigned long event,
 		skb_queue_walk_safe(&sd->input_queue, skb, tmp) {
 			if (skb->dev == dev) {
 				__skb_unlink(skb, &sd->input_queue);
-				nty_drop(dev_net(dev), skb, NTY_DROP_DEV_GONE);
+				__skb_queue_tail(&gone, skb);
 			}
 		}
 		spin_unlock_irq(&sd->input_queue.lock);
 	}
-	synchronize_net();
+	while ((skb = __skb_dequeue(&gone)))
+		nty_drop(dev_net(dev), skb, NTY_DROP_DEV_GONE);
+	/*
+	 * No synchronize_net() of our own: unregister_netdevice_many()
+	 * waits for a grace period after the notifiers, once for all.
+	 */
 	return NOTIFY_DONE;
 }
 

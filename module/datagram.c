@@ -71,6 +71,8 @@ int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	int ret;
 
+	if (nty_sock_filter(sk, skb))
+		return -EPERM;
 	nty_stamp(skb, NTY_STAMP_SOCK);
 	bh_lock_sock(sk);
 	if (sock_owned_by_user(sk))
@@ -113,6 +115,9 @@ static int nty_dgram_connect(struct socket *sock, struct sockaddr *uaddr,
 	err = nty_check_addr(uaddr, addr_len);
 	if (err)
 		return err;
+	if (is_broadcast_ether_addr(addr->snty_addr) &&
+	    !sock_flag(sk, SOCK_BROADCAST))
+		return -EACCES;
 
 	rcu_read_lock();
 	dev = dev_get_by_index_rcu(sock_net(sk), addr->snty_ifindex);
@@ -176,6 +181,9 @@ static int nty_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 	}
 	if (!ifindex)
 		ifindex = READ_ONCE(sk->sk_bound_dev_if) ?: ns->bound_ifindex;
+	/* As udp_sendmsg(): a broadcast takes SO_BROADCAST. */
+	if (is_broadcast_ether_addr(daddr) && !sock_flag(sk, SOCK_BROADCAST))
+		return -EACCES;
 
 	if (!ns->sport) {
 		lock_sock(sk);

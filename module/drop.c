@@ -77,6 +77,10 @@ static const struct nty_drop_kind nty_drop_kinds[__NTY_DROP_MAX] = {
 		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_TCP_INVALID_SYN },
 	[NTY_DROP_PROTO_MEM] = { "proto_mem", NTY_STAGE_SOCKET,
 		NTY_MIB_RCVBUF_ERRORS, SKB_DROP_REASON_PROTO_MEM },
+	[NTY_DROP_NOT_ETHER] = { "not_ethernet", NTY_STAGE_RCV,
+		NTY_MIB_IN_HDR_ERRORS, SKB_DROP_REASON_UNHANDLED_PROTO },
+	[NTY_DROP_SOCKET_FILTER] = { "socket_filter", NTY_STAGE_SOCKET,
+		NTY_MIB_IN_DISCARDS, SKB_DROP_REASON_SOCKET_FILTER },
 };
 
 /* Per CPU, global: drops by kind since load (or the last reset). */

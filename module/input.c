@@ -6,6 +6,8 @@
  * behind RPS, it does no protocol work: it takes ownership of the frame,
  * counts it and hands it to the backlog, whose steering picks the CPU.
  */
+#include <linux/if_arp.h>
+
 #include "nty.h"
 #include "trace.h"
 
@@ -15,7 +17,6 @@ static struct packet_type nty_packet_type;
 static int nty_rcv_frame(struct net *net, struct sk_buff *skb, bool more)
 {
 	NTY_INC_STATS(net, IN_FRAMES);
-	trace_nty_rcv(skb);
 
 	/* A tap may share this skb; the backlog needs one of its own. */
 	skb = skb_share_check(skb, GFP_ATOMIC);
@@ -24,6 +25,20 @@ static int nty_rcv_frame(struct net *net, struct sk_buff *skb, bool more)
 		NTY_INC_STATS(net, IN_DISCARDS);
 		return NET_RX_DROP;
 	}
+	/*
+	 * NTY addresses stations by MAC: a frame without an Ethernet header
+	 * (tun with packet information, GRE, an L3 device) has no sender
+	 * to read, and eth_hdr() would read the NTY header as one.
+	 */
+	if (unlikely((skb->dev->type != ARPHRD_ETHER &&
+		      skb->dev->type != ARPHRD_LOOPBACK) ||
+		     !skb_mac_header_was_set(skb) ||
+		     skb_mac_header_len(skb) < ETH_HLEN)) {
+		memset(NTY_SKB_CB(skb), 0, sizeof(struct nty_skb_cb));
+		nty_drop(net, skb, NTY_DROP_NOT_ETHER);
+		return NET_RX_DROP;
+	}
+	trace_nty_rcv(skb);
 	nty_stamp_rcv(skb);
 	NTY_SKB_CB(skb)->gso_more = more;
 

@@ -430,6 +430,8 @@ enum nty_drop_kind_id {
 	NTY_DROP_RST_SEQ,
 	NTY_DROP_SYN_SYNCED,
 	NTY_DROP_PROTO_MEM,
+	NTY_DROP_NOT_ETHER,
+	NTY_DROP_SOCKET_FILTER,
 	__NTY_DROP_MAX
 };
 
@@ -698,6 +700,7 @@ int nty_check_addr(const struct sockaddr *uaddr, int len);
 void nty_sock_setup(struct sock *sk, struct nty_net *nn);
 int nty_sock_backlog(struct sock *sk, struct sk_buff *skb)
 	__releases(&sk->sk_lock.slock);
+bool nty_sock_filter(struct sock *sk, struct sk_buff *skb);
 void nty_sklist_add(struct sock *sk);
 void nty_sklist_del(struct sock *sk);
 

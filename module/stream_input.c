@@ -107,10 +107,13 @@ void nty_stream_prequeue_process(struct sock *sk)
  *	SINGLE_DEPTH_NESTING for a listener's child while the listener's
  *	own spinlock is held (the two are the same lock class)
  *
- * Return: 0, or -ENOBUFS when the socket backlog was full.
+ * Return: 0, -EPERM when the socket's filter dropped it, or -ENOBUFS when
+ * the socket backlog was full.
  */
 int __nty_stream_rcv(struct sock *sk, struct sk_buff *skb, int subclass)
 {
+	if (nty_sock_filter(sk, skb))
+		return -EPERM;
 	nty_stamp(skb, NTY_STAMP_SOCK);
 	spin_lock_nested(&sk->sk_lock.slock, subclass);
 	if (sock_owned_by_user(sk))

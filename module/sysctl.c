@@ -46,7 +46,8 @@ static int nty_proc_rps_cpus(NTY_CTL_TABLE *table, int write, void *buffer,
 			     size_t *lenp, loff_t *ppos)
 {
 	struct ctl_table tmp = *table;
-	size_t len = nr_cpu_ids / 4 + 16;
+	/* "%*pb": a hex digit per 4 CPUs, a comma per 32, room to spare. */
+	size_t len = DIV_ROUND_UP(nr_cpu_ids, 4) + nr_cpu_ids / 32 + 16;
 	cpumask_var_t mask;
 	char *buf;
 	int ret = -ENOMEM;

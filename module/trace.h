@@ -214,11 +214,22 @@ TRACE_EVENT(nty_copy_to_user,
 	),
 	TP_fast_assign(
 		const struct nty_skb_cb *cb = NTY_SKB_CB(skb);
+		const struct nty_sock *ns = nty_sk(sk);
 
 		__entry->skaddr = sk;
-		__entry->lport = ntohs(nty_sk(sk)->sport);
-		__entry->sport = ntohs(cb->sport);
-		memcpy(__entry->saddr, cb->saddr, ETH_ALEN);
+		__entry->lport = ntohs(ns->sport);
+		/*
+		 * A queued stream segment's cb holds its sequence numbers
+		 * (struct nty_seg), not its addresses: the peer is the
+		 * connection's.
+		 */
+		if (sk->sk_type == SOCK_STREAM) {
+			__entry->sport = ntohs(ns->dport);
+			memcpy(__entry->saddr, ns->daddr, ETH_ALEN);
+		} else {
+			__entry->sport = ntohs(cb->sport);
+			memcpy(__entry->saddr, cb->saddr, ETH_ALEN);
+		}
 		__entry->len = skb->len;
 		__entry->copied = copied;
 	),

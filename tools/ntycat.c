@@ -294,6 +294,12 @@ int main(int argc, char **argv)
 	}
 
 	fd = socket(fam, stream ? SOCK_STREAM : SOCK_DGRAM, 0);
+	/* A broadcast MAC needs SO_BROADCAST, as for UDP. */
+	if (fd >= 0 && !stream) {
+		int one = 1;
+
+		setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+	}
 	if (fd < 0) {
 		perror("ntycat: socket (is nty.ko loaded?)");
 		return 1;

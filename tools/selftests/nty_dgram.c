@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <poll.h>
@@ -773,6 +774,12 @@ TEST_F(dgram, broadcast_reaches_every_bound_socket)
 
 	memset(a.snty_addr, 0xff, 6);
 	enter_ns(NS_A);
+	/* As UDP: broadcasting takes SO_BROADCAST, or EACCES, nothing sent. */
+	EXPECT_EQ(-1, sendto(tx, "bcastbc!", 8, 0, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(-1, connect(tx, (struct sockaddr *)&a, sizeof(a)));
+	EXPECT_EQ(EACCES, errno);
+	ASSERT_EQ(0, setsockopt(tx, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)));
 	ASSERT_EQ(8, sendto(tx, "bcastbc!", 8, 0, (struct sockaddr *)&a, sizeof(a)));
 	enter_ns(NS_B);
 	EXPECT_EQ(del0 + 2, wait_snmp(NS_B, "InDelivers", del0 + 2));
@@ -782,6 +789,48 @@ TEST_F(dgram, broadcast_reaches_every_bound_socket)
 	close(r1);
 	close(r2);
 	close(tx);
+}
+
+/*
+ * SO_ATTACH_FILTER was accepted and never run.  A classic BPF program
+ * that tcpdump -dd compiles ('less 100': the frame from its NTY header on
+ * is at most 100 bytes) passes the short datagrams and drops the long
+ * ones, counted as socket_filter and in the socket's drops.
+ */
+TEST_F(dgram, socket_filter_from_tcpdump_runs)
+{
+	struct sock_filter code[64];
+	struct sock_fprog prog = { .filter = code };
+	unsigned int c, jt, jf, k;
+	long f0;
+	char buf[256];
+	FILE *p;
+	int rx;
+
+	enter_ns(NS_B);
+	p = popen("tcpdump -i lo -dd 'less 100' 2>/dev/null", "r");
+	ASSERT_NE(NULL, p);
+	while (prog.len < 64 && fscanf(p, " { 0x%x, %u, %u, 0x%x },", &c, &jt,
+				       &jf, &k) == 4)
+		code[prog.len++] = (struct sock_filter){ c, jt, jf, k };
+	pclose(p);
+	ASSERT_GT(prog.len, 1);
+	rx = rx_socket(_metadata, self->t, 7040);
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+				sizeof(prog)));
+	f0 = drops_of("socket_filter");
+	ASSERT_EQ(0, send_seq(self->t, 7040, 3, 50));
+	ASSERT_EQ(0, send_seq(self->t, 7040, 3, 200));
+	ASSERT_EQ(0, send_seq(self->t, 7040, 1, 60));
+	enter_ns(NS_B);
+	EXPECT_EQ(50, recv(rx, buf, sizeof(buf), 0));
+	EXPECT_EQ(50, recv(rx, buf, sizeof(buf), 0));
+	EXPECT_EQ(50, recv(rx, buf, sizeof(buf), 0));
+	/* The 200-byte ones never queued: the next is the 60-byte one. */
+	EXPECT_EQ(60, recv(rx, buf, sizeof(buf), 0));
+	EXPECT_EQ(3, drops_of("socket_filter") - f0);
+	EXPECT_EQ(3, socket_column(7040, "drops"));
+	close(rx);
 }
 
 TEST_F(dgram, no_port_counted)

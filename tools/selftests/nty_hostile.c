@@ -12,6 +12,9 @@
 #include <poll.h>
 #include <sys/time.h>
 #include <linux/sockios.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 
 #include "kselftest_harness.h"
 #include "nty_test.h"
@@ -19,7 +22,6 @@
 
 #define NS_P "nty-h1"	/* the raw peer */
 #define NS_N "nty-h2"	/* NTY */
-#define DBG "/sys/kernel/debug/nty/"
 
 static int fam, p_ifindex, n_ifindex;
 static unsigned char p_mac[6], n_mac[6];
@@ -32,36 +34,19 @@ static void sh(const char *cmd)
 
 static int topo_up(void)
 {
-	sh("ip netns del " NS_P " 2>/dev/null; ip netns del " NS_N " 2>/dev/null; "
-	   "ip netns add " NS_P " && ip netns add " NS_N " && "
-	   "ip link add h1 netns " NS_P " type veth peer name h2 netns " NS_N " && "
-	   "ip -n " NS_P " link set h1 mtu 9000 up && "
-	   "ip -n " NS_N " link set h2 mtu 9000 up && "
-	   /* One frame per segment: the raw peer reads segments, not trains. */
-	   "ip netns exec " NS_N " ethtool -K h2 gso off >/dev/null");
+	sh("ip netns del " NS_P " 2>/dev/null; ip netns del " NS_N " 2>/dev/null");
+	sh("ip netns add " NS_P "; ip netns add " NS_N);
+	sh("ip link add h1 netns " NS_P " type veth peer name h2 netns " NS_N);
+	sh("ip -n " NS_P " link set h1 mtu 9000 up");
+	sh("ip -n " NS_N " link set h2 mtu 9000 up");
+	/* One frame per segment: the raw peer reads segments, not trains. */
+	sh("ip netns exec " NS_N " ethtool -K h2 gso off >/dev/null");
 	fam = nty_user_family();
 	enter_ns(NS_P);
 	if (nty_ifinfo("h1", &p_ifindex, p_mac))
 		return -1;
 	enter_ns(NS_N);
 	return nty_ifinfo("h2", &n_ifindex, n_mac);
-}
-
-/* Drops of one kind since load, from /sys/kernel/debug/nty/drops. */
-static long drops_of(const char *kind)
-{
-	char line[256], k[64];
-	long n = -1, c;
-	FILE *f = fopen(DBG "drops", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %63s %*s %ld", k, &c) == 2 &&
-		    !strcmp(k, kind))
-			n = c;
-	fclose(f);
-	return n;
 }
 
 /* Frames that arrived on the peer's link within @ms (not its own). */
@@ -509,6 +494,53 @@ TEST_F_TIMEOUT(hostile, orphan_on_zero_window_gives_up, 60)
 	write_file("/proc/sys/net/nty/orphan_retries", "0");
 	close(lfd);
 	raw_close(&p);
+}
+
+/*
+ * A frame from a device without an Ethernet header: tun with packet
+ * information hands NTY's EtherType up with no MAC header at all.  It is
+ * dropped as not_ethernet (InHdrErrors) before anything reads a sender
+ * MAC out of the NTY header; a socket on its port gets nothing.
+ */
+TEST_F(hostile, frame_without_ethernet_header_dropped)
+{
+	unsigned char frame[4 + NTY_HLEN + 8] = { 0 };
+	struct tun_pi *pi = (struct tun_pi *)frame;
+	struct ntyhdr *nh = (struct ntyhdr *)(frame + 4);
+	struct ifreq ifr = { .ifr_flags = IFF_TUN };
+	struct sockaddr_nty a = { .snty_family = fam, .snty_port = htons(7205) };
+	long k0;
+	long long h0;
+	char buf[16];
+	int tun, rx;
+
+	enter_ns(NS_N);
+	tun = open("/dev/net/tun", O_RDWR);
+	ASSERT_GE(tun, 0);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "ntytun0");
+	ASSERT_EQ(0, ioctl(tun, TUNSETIFF, &ifr));
+	sh("ip -n " NS_N " link set ntytun0 up");
+	rx = socket(fam, SOCK_DGRAM, 0);
+	ASSERT_EQ(0, bind(rx, (struct sockaddr *)&a, sizeof(a)));
+	k0 = drops_of("not_ethernet");
+	h0 = nty_snmp("InHdrErrors");
+
+	pi->proto = htons(read_long("/sys/module/nty/parameters/ethertype"));
+	nh->version = NTY_VERSION;
+	nh->type = NTY_TYPE_DGRAM;
+	nh->source = htons(1);
+	nh->dest = htons(7205);
+	nh->len = htons(NTY_HLEN + 8);
+	memcpy(frame + 4 + NTY_HLEN, "from tun", 8);
+	nh->check = csum(nh, NTY_HLEN + 8);
+	ASSERT_EQ(sizeof(frame), write(tun, frame, sizeof(frame)));
+	sleep_ms(200);
+	EXPECT_EQ(1, drops_of("not_ethernet") - k0);
+	EXPECT_EQ(1, nty_snmp("InHdrErrors") - h0);
+	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	close(rx);
+	close(tun);
 }
 
 TEST_HARNESS_MAIN

@@ -26,6 +26,10 @@
 #define UID_A 1000
 #define UID_B 1001
 #define CG "/sys/fs/cgroup"
+/* The ntynic peer's options, and an awk test of the current RX ring. */
+#define NI0 "numrxqueues 8 numtxqueues 8"
+#define NI1 "peer name ni1 " NI0
+#define RX_256 "/^Current/ { c = 1 } c && /^RX:/ { exit $2 != 256 }"
 
 static struct nty_topo topo;
 
@@ -243,7 +247,7 @@ static int try_raise_limits(void *arg)
 	unsigned int i;
 	int fd;
 
-	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(limits); i++) {
 		snprintf(path, sizeof(path), "/proc/sys/net/nty/%s", limits[i]);
 		fd = open(path, O_WRONLY);
 		if (fd >= 0 || errno != EACCES) {
@@ -322,16 +326,14 @@ TEST_F(iso, ntynic_rings_charged_to_the_memory_cgroup)
 	if (pid == 0) {
 		snprintf(cmd, sizeof(cmd), "%d", getpid());
 		write_file(CG "/nty-iso/cgroup.procs", cmd);
-		if (system("ip -n nty-iso link add ni0 numrxqueues 8 numtxqueues 8 "
-			   "type ntynic peer name ni1 numrxqueues 8 numtxqueues 8 && "
-			   "ip -n nty-iso link set ni0 up && "
-			   "ip netns exec nty-iso ethtool -L ni0 combined 8"))
+		if (system("ip -n nty-iso link add ni0 " NI0 " type ntynic " NI1) ||
+		    system("ip -n nty-iso link set ni0 up") ||
+		    system("ip netns exec nty-iso ethtool -L ni0 combined 8"))
 			_exit(1);
 		if (!system("ip netns exec nty-iso ethtool -G ni0 rx 4096 2>/dev/null"))
 			_exit(2);
 		/* Still the old rings, still working. */
-		if (system("test \"$(ip netns exec nty-iso ethtool -g ni0 | "
-			   "awk '/^Current/ { c = 1 } c && /^RX:/ { print $2; exit }')\" = 256"))
+		if (system("ip netns exec nty-iso ethtool -g ni0 | awk '" RX_256 "'"))
 			_exit(3);
 		_exit(0);
 	}
@@ -344,22 +346,6 @@ TEST_F(iso, ntynic_rings_charged_to_the_memory_cgroup)
 	EXPECT_GE(read_long(CG "/nty-iso/memory.current"), 8L * 256 * 4096);
 	sh("ip netns del nty-iso");
 	rmdir(CG "/nty-iso");
-}
-
-static long drops_of(const char *kind)
-{
-	char line[256], k[64];
-	long n = -1, c;
-	FILE *f = fopen("/sys/kernel/debug/nty/drops", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%*s %63s %*s %ld", k, &c) == 2 &&
-		    !strcmp(k, kind))
-			n = c;
-	fclose(f);
-	return n;
 }
 
 /* Send @n datagrams of @len bytes from nty-a to nty-b's @port. */

@@ -71,6 +71,23 @@ static inline long read_long(const char *path)
 	return v;
 }
 
+/* Drops of one kind since load, from /sys/kernel/debug/nty/drops. */
+static inline long drops_of(const char *kind)
+{
+	char line[256], k[64];
+	long n = -1, c;
+	FILE *f = fopen("/sys/kernel/debug/nty/drops", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %63s %*s %ld", k, &c) == 2 &&
+		    !strcmp(k, kind))
+			n = c;
+	fclose(f);
+	return n;
+}
+
 static inline void sleep_ms(int ms)
 {
 	usleep(ms * 1000);
