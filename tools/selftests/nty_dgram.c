@@ -1254,6 +1254,33 @@ TEST_F(dgram, stage_times_control_message)
 	close(rx);
 }
 
+/*
+ * Review defect 12: any user's NTY_STAGE_TIMES turned the global journey
+ * ring on for every frame of every namespace.  A socket's stage times
+ * stamp frames; journeys are recorded only while root has timing on.
+ */
+TEST_F(dgram, stage_times_socket_records_no_journeys)
+{
+	struct journey j[64];
+	unsigned char buf[64];
+	int rx, one = 1, i;
+
+	enter_init_ns();
+	write_file(DBG "timing", "0");
+	write_file(DBG "journeys", "0");
+	rx = rx_socket(_metadata, self->t, 7022);
+	ASSERT_GE(rx, 0);
+	ASSERT_EQ(0, setsockopt(rx, SOL_NTY, NTY_STAGE_TIMES, &one, sizeof(one)));
+	ASSERT_EQ(0, send_seq(self->t, 7022, 5, 32));
+	ASSERT_EQ(0, send_seq(self->t, 7099, 2, 32));	/* no socket: drops */
+	enter_ns(NS_B);
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(32, recv(rx, buf, sizeof(buf), 0));
+	enter_init_ns();
+	EXPECT_EQ(0, read_journeys(j, 64));
+	close(rx);
+}
+
 /* Last: everything the tests above sent is accounted for. */
 /*
  * The checksum is left to the device (CHECKSUM_PARTIAL), as for UDP: veth
