@@ -122,6 +122,7 @@ found:
 	ns->sport = port;
 	ns->bound_ifindex = ifindex;
 	hlist_add_head_rcu(&ns->bind_node, nty_port_bucket(net, port));
+	sock_prot_inuse_add(net, sk->sk_prot, 1);
 	spin_unlock_bh(&nty_hash_lock);
 	return 0;
 busy:
@@ -168,6 +169,7 @@ void nty_hash_child(struct sock *sk)
 	spin_lock_bh(&nty_hash_lock);
 	hlist_add_head_rcu(&ns->bind_node,
 			   nty_port_bucket(sock_net(sk), ns->sport));
+	sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
 	spin_unlock_bh(&nty_hash_lock);
 }
 
@@ -243,8 +245,10 @@ void nty_unhash(struct sock *sk)
 
 	nty_unhash_connected(sk);
 	spin_lock_bh(&nty_hash_lock);
-	if (!hlist_unhashed(&ns->bind_node))
+	if (!hlist_unhashed(&ns->bind_node)) {
 		hlist_del_init_rcu(&ns->bind_node);
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+	}
 	spin_unlock_bh(&nty_hash_lock);
 }
 

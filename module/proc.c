@@ -2,8 +2,9 @@
 /*
  * /proc/net/nty: the tables users read, one seq_file each, per network
  * namespace.  snmp is in /proc/net/snmp's format (a line of names, then a
- * line of values, each starting with the tag), softnet one row per CPU,
- * sockets one row per socket.
+ * line of values, each starting with the tag), sockstat in
+ * /proc/net/sockstat's, softnet one row per CPU, sockets one row per
+ * socket.
  */
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -215,6 +216,44 @@ static int nty_sockets_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+/*
+ * The pages NTY sockets hold.  The shared counter runs up to
+ * sysctl_mem_pcpu_rsv pages per CPU behind or ahead of the truth (the
+ * per-CPU reserves of sk_memory_allocated_add() and _sub()); the sum with
+ * every reserve is exact, and 0 once every socket is gone, which a user
+ * checking for a leak needs.  /proc/net/sockstat's TCP line shows only the
+ * shared counter.
+ */
+static long nty_memory_pages(void)
+{
+	long pages = atomic_long_read(&nty_memory_allocated);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		pages += per_cpu(nty_memory_per_cpu_fw_alloc, cpu);
+	return max(0L, pages);
+}
+
+/*
+ * /proc/net/sockstat's shape: sockets bound in this namespace per type
+ * (sock_prot_inuse_get(), as TCP and UDP count hashed sockets), and the
+ * two figures that are global as tcp_orphan_count and udp_memory_allocated
+ * are: orphans, and the pages every NTY socket's queues hold, the figure
+ * net.nty.mem limits.
+ */
+static int nty_sockstat_show(struct seq_file *seq, void *v)
+{
+	struct net *net = seq->private;
+	int stream = sock_prot_inuse_get(net, &nty_stream_proto);
+	int dgram = sock_prot_inuse_get(net, &nty_dgram_proto);
+
+	seq_printf(seq, "NTY: inuse %d orphan %d mem %ld\n", stream + dgram,
+		   atomic_read(&nty_orphan_count), nty_memory_pages());
+	seq_printf(seq, "NTYSTREAM: inuse %d\n", stream);
+	seq_printf(seq, "NTYDGRAM: inuse %d\n", dgram);
+	return 0;
+}
+
 static const struct seq_operations nty_sockets_seq_ops = {
 	.start	= nty_sockets_start,
 	.next	= nty_sockets_next,
@@ -239,6 +278,8 @@ int nty_proc_init_net(struct net *net)
 				    nty_snmp_show, NULL) ||
 	    !proc_create_net_single("softnet", 0444, nn->proc_dir,
 				    nty_softnet_show, NULL) ||
+	    !proc_create_net_single("sockstat", 0444, nn->proc_dir,
+				    nty_sockstat_show, NULL) ||
 	    !proc_create_net("sockets", 0444, nn->proc_dir,
 			     &nty_sockets_seq_ops,
 			     sizeof(struct seq_net_private))) {

@@ -346,7 +346,7 @@ int main(int argc, char **argv)
 	    sh("ip netns exec " NS_B " ethtool -K fb gso off >/dev/null"))
 		return 2;
 	/* Orphans of the fuzzed connections give up fast, so the module can go. */
-	if (sh("ip netns exec " NS_B " sh -c 'cd /proc/sys/net/nty && echo 1 >orphan_retries && echo 1 >fin_timeout'"))
+	if (sh("ip netns exec " NS_B " sysctl -qw net.nty.orphan_retries=1 net.nty.fin_timeout=1"))
 		return 2;
 	enter_ns(NS_B);
 	{

@@ -3,7 +3,7 @@
  * ntyperf: one tool, one method, for NTY and its peers.
  *
  *   ntyperf -p PROTO -m MODE [-s SIZE] [-t SECS] [-w SECS] [-r N]
- *           [-n SOCKETS] [-c CONNS] [-j] [-l LABEL]
+ *           [-n SOCKETS] [-c CONNS] [-F] [-j] [-l LABEL]
  *           [--client-ns NS] [--server-ns NS] [-i CLIENT_IF:SERVER_IF]
  *
  * PROTO: nty-dgram, nty-stream, udp, tcp, packet (an AF_PACKET receiver:
@@ -15,7 +15,11 @@
  *         percentiles p50, p99, p99.9 from a histogram
  *   crr   connect, one byte each way, close: connections/s (streams)
  *   mem   CONNS idle established connections: memory per connection
- *         from /proc/meminfo (Slab) before and after (streams)
+ *         from /proc/meminfo (Slab) before and after (streams).  With -F
+ *         the readers stall: each client writes until its socket takes no
+ *         more, the protocol's pages (sockstat's mem) are read, then every
+ *         client closes with its data unsent (an orphan storm) and the
+ *         orphans are counted a second later
  *
  * The server runs in a child process in --server-ns (default nty-b) on
  * CPU 1, the client in --client-ns (default nty-a) on CPU 0, over the
@@ -65,7 +69,7 @@ static const char * const mode_names[] = { "rate", "rr", "crr", "mem" };
 static struct opts {
 	enum proto proto;
 	enum mode mode;
-	int size, secs, warm, repeats, extra, conns, json;
+	int size, secs, warm, repeats, extra, conns, json, fill;
 	const char *label, *cns, *sns, *cif, *sif;
 } o = {
 	.size = 64, .secs = 2, .warm = 1, .repeats = 3, .conns = 1000,
@@ -79,6 +83,7 @@ struct result {
 	double cpu_s, softirq_s, csw, recvs;	/* server side */
 	double mem_per_conn, slab_per_conn;	/* mem */
 	double conns;				/* mem: still connected */
+	double written, pages, orphans;		/* mem -F */
 };
 
 static int fam;
@@ -578,10 +583,67 @@ static void settle(void)
 	}
 }
 
+/*
+ * The pages a protocol's queues hold, and its orphans, from the line of
+ * /proc/net/sockstat (TCP) or /proc/net/nty/sockstat (NTY) that has them.
+ */
+static void read_sockstat(double *pages, double *orphans)
+{
+	const char *path = o.proto == P_TCP ? "/proc/net/sockstat" :
+			   "/proc/net/nty/sockstat";
+	const char *tag = o.proto == P_TCP ? "TCP:" : "NTY:";
+	char line[256], *p;
+	FILE *f = fopen(path, "r");
+
+	*pages = -1;
+	*orphans = -1;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, tag, strlen(tag)))
+			continue;
+		p = strstr(line, " mem ");
+		if (p)
+			*pages = atof(p + 5);
+		p = strstr(line, " orphan ");
+		if (p)
+			*orphans = atof(p + 8);
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * Write on every connection until none takes more: the peer never reads,
+ * so what stays is bounded by the windows, the buffers and the
+ * protocol's memory limit.  Rounds, because data that moved to the
+ * peer's receive queue frees the sender's room.
+ */
+static double fill(int *fds)
+{
+	static char buf[65536];
+	double total = 0, round;
+	int i, pass;
+	ssize_t n;
+
+	for (i = 0; i < o.conns; i++)
+		fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+	for (pass = 0; pass < 100; pass++) {
+		round = 0;
+		for (i = 0; i < o.conns; i++)
+			while ((n = send(fds[i], buf, sizeof(buf),
+					 MSG_NOSIGNAL)) > 0)
+				round += n;
+		total += round;
+		if (!round && pass)
+			break;
+		usleep(200000);
+	}
+	return total;
+}
+
 static void client_mem(int sync, struct result *res)
 {
 	struct rlimit rl = { o.conns + 1024, o.conns + 1024 };
-	double free0, slab0, free1, slab1;
+	double free0, slab0, free1, slab1, left;
 	struct sockaddr_storage peer;
 	socklen_t plen;
 	int i, *fds;
@@ -595,6 +657,8 @@ static void client_mem(int sync, struct result *res)
 	slab0 = mem_field("Slab");
 	for (i = 0; i < o.conns; i++)
 		fds[i] = client_connect();
+	if (o.fill)
+		res->written = fill(fds);
 	settle();
 	free1 = mem_field("MemFree");
 	slab1 = mem_field("Slab");
@@ -603,6 +667,13 @@ static void client_mem(int sync, struct result *res)
 		plen = sizeof(peer);
 		if (!getpeername(fds[i], (struct sockaddr *)&peer, &plen))
 			res->conns++;
+	}
+	if (o.fill) {
+		read_sockstat(&res->pages, &res->orphans);
+		for (i = 0; i < o.conns; i++)
+			close(fds[i]);
+		sleep(1);
+		read_sockstat(&left, &res->orphans);
 	}
 	free(fds);
 	/* Both ends of each connection live in this machine. */
@@ -670,8 +741,10 @@ static void report(const struct result *res)
 		       softirq);
 		printf("\"csw_per_recv\": %.3f, \"mem_per_conn\": %.1f, ",
 		       csw_per_recv, MED(mem_per_conn));
-		printf("\"slab_per_conn\": %.1f, \"conns\": %.0f}\n",
+		printf("\"slab_per_conn\": %.1f, \"conns\": %.0f, ",
 		       MED(slab_per_conn), MED(conns));
+		printf("\"written\": %.0f, \"pages\": %.0f, \"orphans\": %.0f}\n",
+		       MED(written), MED(pages), MED(orphans));
 		return;
 	}
 	printf("%-10s %-4s %6d B  ", proto_names[o.proto], mode_names[o.mode],
@@ -691,6 +764,9 @@ static void report(const struct result *res)
 	case M_MEM:
 		printf("%8.0f B/conn (MemFree)  %8.0f B/conn (Slab)",
 		       MED(mem_per_conn), MED(slab_per_conn));
+		if (o.fill)
+			printf("  %.0f B written, %.0f pages queued, %.0f orphans",
+			       MED(written), MED(pages), MED(orphans));
 		break;
 	}
 	printf("  [server cpu %.2fs softirq %.2fs csw/recv %.2f]\n", cpu,
@@ -701,7 +777,7 @@ static void help(void)
 {
 	fprintf(stderr,
 		"usage: ntyperf -p PROTO -m MODE [-s SIZE] [-t SECS] [-w SECS] [-r N]\n"
-		"               [-n SOCKETS] [-c CONNS] [-j] [-l LABEL]\n"
+		"               [-n SOCKETS] [-c CONNS] [-F] [-j] [-l LABEL]\n"
 		"               [--client-ns NS] [--server-ns NS] [-i CIF:SIF]\n"
 		"  PROTO  nty-dgram | nty-stream | udp | tcp | packet\n"
 		"  MODE   rate | rr | crr | mem\n");
@@ -731,7 +807,7 @@ int main(int argc, char **argv)
 	char *colon;
 	pid_t pid;
 
-	while ((opt = getopt_long(argc, argv, "p:m:s:t:w:r:n:c:jl:i:h", lopts,
+	while ((opt = getopt_long(argc, argv, "p:m:s:t:w:r:n:c:Fjl:i:h", lopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'p':
@@ -757,6 +833,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			o.conns = atoi(optarg);
+			break;
+		case 'F':
+			o.fill = 1;
 			break;
 		case 'j':
 			o.json = 1;
@@ -785,7 +864,8 @@ int main(int argc, char **argv)
 	if (o.size < 1 || o.size > 65000 || o.secs < 1 || o.warm < 0 ||
 	    o.repeats < 1 || o.repeats > MAX_REPEATS || o.extra < 0 ||
 	    o.conns < 1 || ((o.mode == M_CRR || o.mode == M_MEM) && !is_stream()) ||
-	    (o.proto == P_PACKET && o.mode != M_RATE))
+	    (o.proto == P_PACKET && o.mode != M_RATE) ||
+	    (o.fill && o.mode != M_MEM))
 		help();
 	if (o.mode == M_MEM)
 		o.repeats = 1;

@@ -3,7 +3,7 @@
 # (C14): ntycat both ways, ntystat's counters, tcpdump on the receiving
 # veth.  Needs topo.sh's namespaces.
 . "$(dirname "$0")/tap.sh"
-tap_plan 9
+tap_plan 10
 A="ip netns exec nty-a"
 B="ip netns exec nty-b"
 MAC_B=02:00:00:00:00:0b
@@ -15,7 +15,7 @@ pid=$!
 sleep 1
 printf 'one\ntwo\nthree\n' | $A ntycat va $MAC_B 6000
 wait $pid
-tap_check ntycat_lines "ntycat did not carry three lines: $(cat "$tmp/out")" \
+tap_check ntycat_lines "ntycat did not carry three lines: $(cat "$tmp/out"; $B cat /proc/net/nty/snmp /sys/kernel/debug/nty/drops)" \
 	test "$(cat "$tmp/out")" = "$(printf 'one\ntwo\nthree')"
 
 # ntycat test traffic, checked for sequence by the receiver.  Datagrams
@@ -77,3 +77,19 @@ tap_check debugfs_backlog_rows "debugfs backlog has $rows rows for $(nproc) CPUs
 	test "$rows" -eq "$(nproc)"
 rm -rf "$tmp"
 tap_done
+
+# sockstat counts bound sockets per type and namespace, as
+# /proc/net/sockstat does, and the pages the queues hold.
+inuse() { $B awk -v t="$1" '$1 == t {print $3}' /proc/net/nty/sockstat; }
+u0=$(inuse NTYDGRAM:) s0=$(inuse NTYSTREAM:) a0=$($A awk '$1 == "NTYDGRAM:" {print $3}' /proc/net/nty/sockstat)
+$B ntycat -l 6020 -w 20 >/dev/null &
+p1=$!
+$B ntycat -t -l 6021 -w 20 >/dev/null &
+p2=$!
+for _ in $(seq 50); do [ "$(inuse NTY:)" = $((u0 + s0 + 2)) ] && break; sleep 0.1; done
+u1=$(inuse NTYDGRAM:) s1=$(inuse NTYSTREAM:) a1=$($A awk '$1 == "NTYDGRAM:" {print $3}' /proc/net/nty/sockstat)
+kill $p1 $p2; wait $p1 $p2 2>/dev/null
+for _ in $(seq 50); do [ "$(inuse NTY:)" = $((u0 + s0)) ] && break; sleep 0.1; done
+tap_check sockstat_inuse "dgram $u0 -> $u1 -> $(inuse NTYDGRAM:), stream $s0 -> $s1 -> $(inuse NTYSTREAM:), other namespace $a0 -> $a1: $($B cat /proc/net/nty/sockstat)" \
+	test "$u1" -eq $((u0 + 1)) -a "$s1" -eq $((s0 + 1)) -a "$(inuse NTYDGRAM:)" -eq "$u0" \
+	-a "$(inuse NTYSTREAM:)" -eq "$s0" -a "$a1" -eq "$a0"
