@@ -93,8 +93,8 @@ compat:
 	@echo "compat: test kernel (6.12, release)"
 	@$(TOP)/scripts/build-module release >/dev/null
 	@echo "compat: Debian stock headers ($(STOCK_KDIR))"
-	@rm -rf $(TOP)/build/stock && mkdir -p $(TOP)/build/stock && \
-		cp -rs $(TOP)/Kbuild $(TOP)/module $(TOP)/kunit $(TOP)/include $(TOP)/build/stock/ && \
+	@rm -rf $(TOP)/build/stock && \
+		bash -c '. $(TOP)/scripts/lib.sh && nty_link_sources $(TOP)/build/stock' && \
 		$(MAKE) -s -C $(STOCK_KDIR) M=$(TOP)/build/stock W=1 modules 2>&1 | \
 		tee $(TOP)/build/stock/build.log | grep -v 'Skipping BTF' ; \
 		! grep -qE 'warning:|error:' $(TOP)/build/stock/build.log && \
