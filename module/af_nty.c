@@ -136,7 +136,7 @@ int nty_sock_backlog(struct sock *sk, struct sk_buff *skb)
 	}
 	bh_unlock_sock(sk);
 	atomic_inc(&sk->sk_drops);
-	nty_drop(net, skb, NTY_DROP_SOCK_BACKLOG);
+	nty_sk_drop(sk, skb, NTY_DROP_SOCK_BACKLOG);
 	return -ENOBUFS;
 }
 
@@ -161,7 +161,7 @@ bool nty_sock_filter(struct sock *sk, struct sk_buff *skb)
 	err = sk_filter_trim_cap(sk, skb, NTY_HLEN);
 	if (unlikely(err)) {
 		atomic_inc(&sk->sk_drops);
-		nty_drop(sock_net(sk), skb, NTY_DROP_SOCKET_FILTER);
+		nty_sk_drop(sk, skb, NTY_DROP_SOCKET_FILTER);
 		return true;
 	}
 	__skb_pull(skb, NTY_HLEN);

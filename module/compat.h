@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
+#include <net/sock.h>
 
 /* 6.12 moved the unaligned accessors out of asm/. */
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE
@@ -52,6 +53,20 @@ static inline unsigned int nty_gso_max_size(const struct net_device *dev)
 	return min(READ_ONCE(dev->gso_ipv4_max_size), (unsigned int)U16_MAX);
 #else
 	return min(READ_ONCE(dev->gso_max_size), (unsigned int)U16_MAX);
+#endif
+}
+
+/*
+ * 6.11's sk_skb_reason_drop() frees a socket's drop so that
+ * skb:kfree_skb's rx_sk names the socket; before it, the reason only.
+ */
+static inline void nty_sk_skb_reason_drop(struct sock *sk, struct sk_buff *skb,
+					  enum skb_drop_reason reason)
+{
+#if KERNEL_VERSION(6, 11, 0) <= LINUX_VERSION_CODE
+	sk_skb_reason_drop(sk, skb, reason);
+#else
+	kfree_skb_reason(skb, reason);
 #endif
 }
 

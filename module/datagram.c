@@ -38,7 +38,7 @@ static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb,
 		kind = NTY_DROP_PROTO_MEM;
 	if (unlikely(kind != __NTY_DROP_MAX)) {
 		atomic_inc(&sk->sk_drops);
-		nty_drop(net, skb, kind);
+		nty_sk_drop(sk, skb, kind);
 		return -ENOMEM;
 	}
 

@@ -75,13 +75,13 @@ static void nty_listen_syn(struct sock *sk, struct sk_buff *skb)
 	if (nty_queue_full(READ_ONCE(sk->sk_ack_backlog),
 			   READ_ONCE(sk->sk_max_ack_backlog))) {
 		NTY_INC_STATS(net, LISTEN_DROPS);
-		nty_drop(net, skb, NTY_DROP_LISTEN_OVERFLOW);
+		nty_sk_drop(sk, skb, NTY_DROP_LISTEN_OVERFLOW);
 		return;
 	}
 	if (nty_queue_full(ts->syn_qlen,
 			   READ_ONCE(nty_pernet(net)->max_syn_backlog))) {
 		NTY_INC_STATS(net, LISTEN_DROPS);
-		nty_drop(net, skb, NTY_DROP_SYN_QUEUE);
+		nty_sk_drop(sk, skb, NTY_DROP_SYN_QUEUE);
 		return;
 	}
 	mss = nty_stream_mss(net, cb->ifindex);
@@ -89,7 +89,7 @@ static void nty_listen_syn(struct sock *sk, struct sk_buff *skb)
 	if (!req || !mss) {
 		kfree(req);
 		NTY_INC_STATS(net, LISTEN_DROPS);
-		nty_drop(net, skb, NTY_DROP_SYN_QUEUE);
+		nty_sk_drop(sk, skb, NTY_DROP_SYN_QUEUE);
 		return;
 	}
 	ether_addr_copy(req->raddr, cb->saddr);
@@ -171,13 +171,13 @@ static void nty_listen_ack(struct sock *sk, struct sk_buff *skb,
 		 */
 		NTY_INC_STATS(net, LISTEN_OVERFLOWS);
 		NTY_INC_STATS(net, LISTEN_DROPS);
-		nty_drop(net, skb, NTY_DROP_LISTEN_OVERFLOW);
+		nty_sk_drop(sk, skb, NTY_DROP_LISTEN_OVERFLOW);
 		return;
 	}
 	child = nty_listen_child(sk, req);
 	if (!child) {
 		NTY_INC_STATS(net, LISTEN_DROPS);
-		nty_drop(net, skb, NTY_DROP_SYN_QUEUE);
+		nty_sk_drop(sk, skb, NTY_DROP_SYN_QUEUE);
 		return;
 	}
 	/*
@@ -193,7 +193,7 @@ static void nty_listen_ack(struct sock *sk, struct sk_buff *skb,
 		local_bh_enable();
 		sk_free(child);
 		NTY_INC_STATS(net, LISTEN_DROPS);
-		nty_drop(net, skb, NTY_DROP_SYN_QUEUE);
+		nty_sk_drop(sk, skb, NTY_DROP_SYN_QUEUE);
 		return;
 	}
 	nty_request_free(ts, req);
@@ -281,7 +281,7 @@ void nty_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	if (nty_listen_to_child(sk, skb))
 		return;
 	nty_stream_reply_rst(net, skb);
-	nty_drop(net, skb, NTY_DROP_NO_CONNECTION);
+	nty_sk_drop(sk, skb, NTY_DROP_NO_CONNECTION);
 }
 
 /**

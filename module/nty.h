@@ -403,40 +403,14 @@ enum nty_sock_queue {
 	NTY_Q_OFO,
 };
 
-/* drop.c: every kind of drop, with its stage, counter and reason. */
-enum nty_drop_kind_id {
-	NTY_DROP_OTHERHOST,
-	NTY_DROP_BACKLOG_FULL,
-	NTY_DROP_BACKLOG_FAULT,
-	NTY_DROP_DEV_GONE,
-	NTY_DROP_HDR_SHORT,
-	NTY_DROP_HDR_VERSION,
-	NTY_DROP_HDR_TYPE,
-	NTY_DROP_HDR_LEN,
-	NTY_DROP_CSUM,
-	NTY_DROP_NO_SOCKET,
-	NTY_DROP_RCVBUF,
-	NTY_DROP_SOCKET_FAULT,
-	NTY_DROP_SOCK_BACKLOG,
-	NTY_DROP_NO_CONNECTION,
-	NTY_DROP_SYN_QUEUE,
-	NTY_DROP_LISTEN_OVERFLOW,
-	NTY_DROP_DUP_SEG,
-	NTY_DROP_OUT_OF_WINDOW,
-	NTY_DROP_BAD_SEG,
-	NTY_DROP_NOT_UNICAST,
-	NTY_DROP_ACK_UNSENT,
-	NTY_DROP_ACK_TOO_OLD,
-	NTY_DROP_RST_SEQ,
-	NTY_DROP_SYN_SYNCED,
-	NTY_DROP_PROTO_MEM,
-	NTY_DROP_NOT_ETHER,
-	NTY_DROP_SOCKET_FILTER,
-	__NTY_DROP_MAX
-};
+#include "drop_kinds.h"
 
 struct seq_file;
 void nty_drop(struct net *net, struct sk_buff *skb, enum nty_drop_kind_id kind);
+void nty_sk_drop(struct sock *sk, struct sk_buff *skb,
+		 enum nty_drop_kind_id kind);
+void nty_drop_flow(const struct sk_buff *skb, int *ifindex, u8 *saddr,
+		   u16 *sport, u16 *dport, u8 *type);
 int nty_drops_show(struct seq_file *seq, void *v);
 const char *nty_stage_name(int stage);
 const char *nty_drop_kind_name(int kind);

@@ -243,7 +243,7 @@ static void nty_stream_ofo_queue(struct sock *sk, struct sk_buff *skb)
 		if (!nty_seq_after(s1->seq, seg->seq)) {
 			if (!nty_seq_after(seg->end_seq, s1->end_seq)) {
 				/* Wholly held already: a duplicate. */
-				nty_drop(sock_net(sk), skb, NTY_DROP_DUP_SEG);
+				nty_sk_drop(sk, skb, NTY_DROP_DUP_SEG);
 				return;
 			}
 			__skb_queue_after(&ts->ofo_queue, skb1, skb);
@@ -341,11 +341,11 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 	switch (nty_seg_classify(seq, end_seq, ts->rcv_nxt, wnd)) {
 	case NTY_SEG_DUP:
 		nty_stream_send_dupack(sk, skb);
-		nty_drop(net, skb, NTY_DROP_DUP_SEG);
+		nty_sk_drop(sk, skb, NTY_DROP_DUP_SEG);
 		return false;
 	case NTY_SEG_OUT_OF_WINDOW:
 		nty_stream_send_dupack(sk, skb);
-		nty_drop(net, skb, NTY_DROP_OUT_OF_WINDOW);
+		nty_sk_drop(sk, skb, NTY_DROP_OUT_OF_WINDOW);
 		return false;
 	case NTY_SEG_PARTIAL:
 		/*
@@ -361,7 +361,7 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 		kind = nty_rmem_check(sk, skb);
 		if (kind != __NTY_DROP_MAX) {
 			atomic_inc(&sk->sk_drops);
-			nty_drop(net, skb, kind);
+			nty_sk_drop(sk, skb, kind);
 		} else {
 			if (nty_journeys_on())
 				nty_journey_deliver(sk, skb, NTY_Q_OFO);
@@ -380,7 +380,7 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 	kind = skb->len ? nty_rmem_check(sk, skb) : __NTY_DROP_MAX;
 	if (kind != __NTY_DROP_MAX) {
 		atomic_inc(&sk->sk_drops);
-		nty_drop(net, skb, kind);
+		nty_sk_drop(sk, skb, kind);
 		nty_stream_send_ack(sk);
 		return false;
 	}
@@ -493,12 +493,12 @@ static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)
 	if (nty_seq_after(ack, ts->snd_nxt)) {
 		/* Acknowledges what we never sent. */
 		nty_stream_challenge_ack(sk, skb);
-		nty_drop(sock_net(sk), skb, NTY_DROP_ACK_UNSENT);
+		nty_sk_drop(sk, skb, NTY_DROP_ACK_UNSENT);
 		return false;
 	}
 	if (nty_seq_before(ack, ts->snd_una - ts->max_window)) {
 		nty_stream_challenge_ack(sk, skb);
-		nty_drop(sock_net(sk), skb, NTY_DROP_ACK_TOO_OLD);
+		nty_sk_drop(sk, skb, NTY_DROP_ACK_TOO_OLD);
 		return false;
 	}
 	/* An old ACK (reordered): its data counts, its window does not. */
@@ -580,7 +580,7 @@ static void nty_stream_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 			nty_send_ctl(sock_net(sk), ts->ns.difindex,
 				     ts->ns.daddr, ts->ns.sport, ts->ns.dport,
 				     ack, 0, NTY_F_RST, 0);
-		nty_drop(sock_net(sk), skb, NTY_DROP_BAD_SEG);
+		nty_sk_drop(sk, skb, NTY_DROP_BAD_SEG);
 		return;
 	}
 	if (flags & NTY_F_RST) {
@@ -590,7 +590,7 @@ static void nty_stream_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	if (!(flags & NTY_F_SYN) || !(flags & NTY_F_ACK)) {
-		nty_drop(sock_net(sk), skb, NTY_DROP_BAD_SEG);
+		nty_sk_drop(sk, skb, NTY_DROP_BAD_SEG);
 		return;
 	}
 
@@ -643,7 +643,7 @@ int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	case TCP_CLOSE:
 		nty_stream_reply_rst(net, skb);
-		nty_drop(net, skb, NTY_DROP_NO_CONNECTION);
+		nty_sk_drop(sk, skb, NTY_DROP_NO_CONNECTION);
 		return 0;
 	}
 
@@ -664,7 +664,7 @@ int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb)
 		if (!nty_seq_before(seq, ts->rcv_nxt) &&
 		    nty_seq_before(seq, ts->rcv_nxt + max(ts->rcv_wnd, 1U)))
 			nty_stream_challenge_ack(sk, skb);
-		nty_drop(net, skb, NTY_DROP_RST_SEQ);
+		nty_sk_drop(sk, skb, NTY_DROP_RST_SEQ);
 		return 0;
 	}
 	if (flags & NTY_F_SYN) {
@@ -674,11 +674,11 @@ int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb)
 		 * resent SYN-ACK (our ACK was lost) is answered.
 		 */
 		nty_stream_challenge_ack(sk, skb);
-		nty_drop(net, skb, NTY_DROP_SYN_SYNCED);
+		nty_sk_drop(sk, skb, NTY_DROP_SYN_SYNCED);
 		return 0;
 	}
 	if (!(flags & NTY_F_ACK)) {
-		nty_drop(net, skb, NTY_DROP_BAD_SEG);
+		nty_sk_drop(sk, skb, NTY_DROP_BAD_SEG);
 		return 0;
 	}
 	if (!nty_stream_ack(sk, skb))

@@ -23,6 +23,46 @@
 			 { NTY_STAGE_DEMUX, "demux" },			\
 			 { NTY_STAGE_SOCKET, "socket" })
 
+/*
+ * Enum values in the print formats, resolved for user space (perf,
+ * trace-cmd, bpftrace read the format file), as include/trace/events/skb.h
+ * does for the drop reasons.
+ */
+TRACE_DEFINE_ENUM(NTY_STAGE_RCV);
+TRACE_DEFINE_ENUM(NTY_STAGE_BACKLOG);
+TRACE_DEFINE_ENUM(NTY_STAGE_PROTOCOL);
+TRACE_DEFINE_ENUM(NTY_STAGE_DEMUX);
+TRACE_DEFINE_ENUM(NTY_STAGE_SOCKET);
+TRACE_DEFINE_ENUM(NTY_TYPE_DGRAM);
+TRACE_DEFINE_ENUM(NTY_TYPE_STREAM);
+
+#undef NTY_DROP_TRACE_ENUM
+#define NTY_DROP_TRACE_ENUM(id, name)	TRACE_DEFINE_ENUM(NTY_DROP_##id);
+NTY_DROP_KINDS(NTY_DROP_TRACE_ENUM, NTY_DROP_TRACE_ENUM)
+
+#undef NTY_REASON_TRACE_ENUM
+#define NTY_REASON_TRACE_ENUM(reason)	TRACE_DEFINE_ENUM(SKB_DROP_REASON_##reason);
+DEFINE_DROP_REASON(NTY_REASON_TRACE_ENUM, NTY_REASON_TRACE_ENUM)
+
+#undef NTY_DROP_SYM
+#undef NTY_DROP_SYM_LAST
+#define NTY_DROP_SYM(id, name)	{ NTY_DROP_##id, #name },
+#define NTY_DROP_SYM_LAST(id, name)	{ NTY_DROP_##id, #name }
+#define nty_show_drop_kind(k)						\
+	__print_symbolic(k, NTY_DROP_KINDS(NTY_DROP_SYM, NTY_DROP_SYM_LAST))
+
+#undef NTY_REASON_SYM
+#undef NTY_REASON_SYM_LAST
+#define NTY_REASON_SYM(reason)	{ SKB_DROP_REASON_##reason, #reason },
+#define NTY_REASON_SYM_LAST(reason)	{ SKB_DROP_REASON_##reason, #reason }
+#define nty_show_drop_reason(r)						\
+	__print_symbolic(r, DEFINE_DROP_REASON(NTY_REASON_SYM, NTY_REASON_SYM_LAST))
+
+#define nty_show_type(t)						\
+	__print_symbolic(t, { 0, "none" },				\
+			 { NTY_TYPE_DGRAM, "dgram" },			\
+			 { NTY_TYPE_STREAM, "stream" })
+
 #define nty_show_queue(q)						\
 	__print_symbolic(q, { NTY_Q_RECEIVE, "receive" },		\
 			 { NTY_Q_BACKLOG, "backlog" },			\
@@ -239,24 +279,40 @@ TRACE_EVENT(nty_copy_to_user,
 );
 
 /* Any stage: a frame was dropped (kind: see /sys/kernel/debug/nty/drops). */
+/*
+ * A frame dropped, at any stage: where, why (NTY's kind and the kernel's
+ * reason, both by name) and whose (the flow, from what the frame holds:
+ * ports and type are zero when it is shorter than an NTY header).
+ */
 TRACE_EVENT(nty_drop,
 	TP_PROTO(const struct sk_buff *skb, int stage, int kind, int reason),
 	TP_ARGS(skb, stage, kind, reason),
 	TP_STRUCT__entry(
 		__field(const void *, skbaddr)
+		__field(int, ifindex)
+		__array(u8, saddr, ETH_ALEN)
+		__field(u16, sport)
+		__field(u16, dport)
+		__field(u8, type)
 		__field(int, stage)
 		__field(int, kind)
 		__field(int, reason)
 	),
 	TP_fast_assign(
 		__entry->skbaddr = skb;
+		nty_drop_flow(skb, &__entry->ifindex, __entry->saddr,
+			      &__entry->sport, &__entry->dport,
+			      &__entry->type);
 		__entry->stage = stage;
 		__entry->kind = kind;
 		__entry->reason = reason;
 	),
-	TP_printk("skbaddr=%p stage=%s kind=%d reason=%d", __entry->skbaddr,
-		  nty_show_stage(__entry->stage), __entry->kind,
-		  __entry->reason)
+	TP_printk("skbaddr=%p ifindex=%d saddr=%pM sport=%u dport=%u type=%s stage=%s kind=%s reason=%s",
+		  __entry->skbaddr, __entry->ifindex, __entry->saddr,
+		  __entry->sport, __entry->dport, nty_show_type(__entry->type),
+		  nty_show_stage(__entry->stage),
+		  nty_show_drop_kind(__entry->kind),
+		  nty_show_drop_reason(__entry->reason))
 );
 
 #endif /* _NTY_TRACE_H */

@@ -4,7 +4,7 @@
 # kernel's skb:kfree_skb, and each fault-injection point fails exactly as
 # often as it is told, after which the path recovers.  Needs topo.sh.
 . "$(dirname "$0")/tap.sh"
-tap_plan 16
+tap_plan 19
 A="ip netns exec nty-a"
 B="ip netns exec nty-b"
 MAC_A=02:00:00:00:00:0a
@@ -72,6 +72,47 @@ tap_check drops_agree "InNoPort +$((np1 - np0)), table $(drops no_socket), nty_d
 	test $((np1 - np0)) -eq 5 -a "$(drops no_socket)" -eq 5 -a "$nd" -eq 5 -a "$nk" -eq 5
 echo reset >$D/drops
 tap_check drops_reset "table not zeroed: $(drops no_socket)" test "$(drops no_socket)" -eq 0
+
+# A drop says whose frame it was and why, by name: the flow from the
+# frame, NTY's kind and the kernel's reason; debugfs names the reason too.
+ifb=$($B cat /sys/class/net/vb/ifindex)
+n=$(grep -cE "nty_drop: .* ifindex=$ifb saddr=$MAC_A sport=[1-9][0-9]* dport=6199 type=dgram stage=demux kind=no_socket reason=NO_SOCKET\$" "$tmp/drops")
+tap_check drop_event_names_flow "$n of 5 nty_drop events with the flow and names: $(grep -m1 nty_drop: "$tmp/drops")" \
+	test "$n" -eq 5
+line=$(awk '$2 == "no_socket"' $D/drops)
+tap_check debugfs_drops_reason_names "debugfs row: $line" test "$line" = "demux no_socket NO_SOCKET 0"
+
+# A frame shorter than the NTY header: the event has no ports to show
+# (read with skb_header_pointer(), never past the frame), and a frame to
+# a socket that refuses it names the socket in skb:kfree_skb (rx_sk).
+echo >$T/trace
+echo 1 >$T/events/nty/nty_drop/enable
+echo 1 >$T/events/skb/kfree_skb/enable
+echo 1 >$T/tracing_on
+$A python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("va", 0))
+s.send(bytes.fromhex("02000000000b02000000000a") + int(sys.argv[1]).to_bytes(2, "big") + bytes([1, 1, 0, 0, 0x12, 0x34, 0x17]))
+' "$(cat /sys/module/nty/parameters/ethertype)"
+$B ntycat -l 6198 -b 1 -w 20 >/dev/null &
+pid=$!
+# Bound before the sender starts, however slow the emulator is today.
+for _ in $(seq 100); do
+	$B awk '$3 == 6198 {f = 1} END {exit !f}' /proc/net/nty/sockets && break
+	sleep 0.1
+done
+kill -STOP $pid
+$A ntycat -c 40 -s 1000 va $MAC_B 6198
+sleep 0.5
+echo 0 >$T/tracing_on
+echo 0 >$T/events/nty/nty_drop/enable
+echo 0 >$T/events/skb/kfree_skb/enable
+kill -CONT $pid; kill $pid; wait $pid 2>/dev/null
+cp $T/trace "$tmp/drops2"
+short=$(grep -cE "nty_drop: .* saddr=$MAC_A sport=0 dport=0 type=none stage=protocol kind=hdr_(short|len) reason=PKT_TOO_SMALL" "$tmp/drops2")
+rcvbuf=$(grep -c "kfree_skb: .* rx_sk=0*[1-9a-f][0-9a-f]* .*reason: SOCKET_RCVBUFF" "$tmp/drops2")
+tap_check drop_short_frame_and_rx_sk "short-frame events $short (want 1), SOCKET_RCVBUFF frees naming a socket $rcvbuf (want > 0): $(grep -E 'nty_drop|kfree_skb' "$tmp/drops2" | grep -v 'protocol=34525' | head -6; awk '$4 > 0' $D/drops)" \
+	test "$short" -eq 1 -a "$rcvbuf" -gt 0
 
 # trace-cmd, from Debian, records the same events.
 if command -v trace-cmd >/dev/null; then
