@@ -3,19 +3,29 @@
 # (C14): ntycat both ways, ntystat's counters, tcpdump on the receiving
 # veth.  Needs topo.sh's namespaces.
 . "$(dirname "$0")/tap.sh"
-tap_plan 10
+tap_plan 11
 A="ip netns exec nty-a"
 B="ip netns exec nty-b"
 MAC_B=02:00:00:00:00:0b
 tmp=$(mktemp -d)
+# Wait until nty-b has a socket on port $1: the receiver is up before the
+# sender starts, however slow the emulator is today.
+bound() {
+	for _ in $(seq 100); do
+		$B awk -v p="$1" '$3 == p {f = 1} END {exit !f}' /proc/net/nty/sockets && return
+		sleep 0.1
+	done
+}
 
 # ntycat: lines in, datagrams across, lines out.
 $B ntycat -l 6000 -c 3 -w 20 >"$tmp/out" &
 pid=$!
-sleep 1
-printf 'one\ntwo\nthree\n' | $A ntycat va $MAC_B 6000
+bound 6000
+# One CPU sends: a sender that moves between CPUs queues its frames on
+# two CPUs' backlogs, and datagrams, as UDP's, may then arrive reordered.
+printf 'one\ntwo\nthree\n' | $A taskset -c 0 ntycat va $MAC_B 6000
 wait $pid
-tap_check ntycat_lines "ntycat did not carry three lines: $(cat "$tmp/out"; $B cat /proc/net/nty/snmp /sys/kernel/debug/nty/drops)" \
+tap_check ntycat_lines "ntycat did not carry three lines: $(cat "$tmp/out"; $B cat /proc/net/nty/snmp; cat /sys/kernel/debug/nty/drops)" \
 	test "$(cat "$tmp/out")" = "$(printf 'one\ntwo\nthree')"
 
 # ntycat test traffic, checked for sequence by the receiver.  Datagrams
@@ -27,11 +37,11 @@ rmax=$($B sysctl -n net.nty.rmem_max)
 $B sysctl -qw net.nty.rmem_max=4194304
 $B ntycat -l 6001 -c 500 -q -w 20 -b 2097152 >"$tmp/sum" 2>&1 &
 pid=$!
-sleep 1
-$A ntycat -c 500 -s 300 va $MAC_B 6001
+bound 6001
+$A taskset -c 0 ntycat -c 500 -s 300 va $MAC_B 6001
 wait $pid
 $B sysctl -qw net.nty.rmem_max="$rmax"
-tap_check ntycat_sequence "$(cat "$tmp/sum"; $B cat /sys/kernel/debug/nty/drops 2>/dev/null | head -20)" \
+tap_check ntycat_sequence "$(cat "$tmp/sum"; cat /sys/kernel/debug/nty/drops)" \
 	grep -qx "received 500 datagrams, 0 out of order" "$tmp/sum"
 
 # ntycat's errors are clear.
@@ -75,8 +85,6 @@ tap_check ntystat_sockets "ntystat -S has no header" \
 rows=$(tail -n +2 /sys/kernel/debug/nty/backlog | wc -l)
 tap_check debugfs_backlog_rows "debugfs backlog has $rows rows for $(nproc) CPUs" \
 	test "$rows" -eq "$(nproc)"
-rm -rf "$tmp"
-tap_done
 
 # sockstat counts bound sockets per type and namespace, as
 # /proc/net/sockstat does, and the pages the queues hold.
@@ -93,3 +101,50 @@ for _ in $(seq 50); do [ "$(inuse NTY:)" = $((u0 + s0)) ] && break; sleep 0.1; d
 tap_check sockstat_inuse "dgram $u0 -> $u1 -> $(inuse NTYDGRAM:), stream $s0 -> $s1 -> $(inuse NTYSTREAM:), other namespace $a0 -> $a1: $($B cat /proc/net/nty/sockstat)" \
 	test "$u1" -eq $((u0 + 1)) -a "$s1" -eq $((s0 + 1)) -a "$(inuse NTYDGRAM:)" -eq "$u0" \
 	-a "$(inuse NTYSTREAM:)" -eq "$s0" -a "$a1" -eq "$a0"
+
+# ntystat -j: every view as JSON, equal to the tables it reads.
+$B ntystat -j -a >"$tmp/all.json"
+$B ntystat -j -c -d 1 -n 1 >"$tmp/delta.json"
+# The debugfs views are global, and ip netns exec hides debugfs.
+ntystat -j --drops -a >"$tmp/drops.json"
+ntystat -j --latency >"$tmp/lat.json"
+ntystat -j --journey >"$tmp/jour.json"
+$B cat /proc/net/nty/snmp /proc/net/nty/sockets /proc/net/nty/sockstat >"$tmp/proc.txt"
+cat /sys/kernel/debug/nty/drops >"$tmp/drops.txt"
+out=$(python3 - "$tmp" <<'PY'
+import json, sys
+t = sys.argv[1]
+a = json.load(open(f"{t}/all.json"))
+lines = open(f"{t}/proc.txt").read().splitlines()
+bad = []
+# Every counter, by name, with a value no smaller than the later read's
+# snapshot allows (traffic is over: equal).
+names, vals = lines[0].split(), lines[1].split()
+for n, v in zip(names[1:], vals[1:]):
+    if a["counters"].get("Nty" + n) != int(v):
+        bad.append(f"Nty{n}: json {a['counters'].get('Nty' + n)} proc {v}")
+socks = [l for l in lines if l.startswith(("dgram", "stream"))]
+if len(a["sockets"]) != len(socks):
+    bad.append(f"{len(a['sockets'])} sockets in json, {len(socks)} in proc")
+if set(a["sockstat"]) != {"NTY", "NTYSTREAM", "NTYDGRAM"} or "mem" not in a["sockstat"]["NTY"]:
+    bad.append(f"sockstat {a['sockstat']}")
+if not a["softnet"] or "processed" not in a["softnet"][0]:
+    bad.append("softnet rows missing")
+d = [json.loads(l) for l in open(f"{t}/delta.json")]
+if len(d) != 2 or d[1]["counters"].get("NtyInFrames", 0) != 0:
+    bad.append(f"-d gave {len(d)} objects, second InFrames {d[-1]['counters'].get('NtyInFrames') if d else None}")
+dr = json.load(open(f"{t}/drops.json"))["drops"]
+table = [l.split() for l in open(f"{t}/drops.txt").read().splitlines()[1:]]
+if [[r["stage"], r["kind"], r["reason"], str(r["count"])] for r in dr] != table:
+    bad.append("drops json differs from debugfs")
+lat = json.load(open(f"{t}/lat.json"))["latency"]
+if not lat or any("samples" not in h or "log2_buckets" not in h for h in lat.values()):
+    bad.append(f"latency {str(lat)[:200]}")
+if not isinstance(json.load(open(f"{t}/jour.json"))["journeys"], list):
+    bad.append("journeys not a list")
+print("; ".join(bad) if bad else "ok")
+PY
+)
+tap_check ntystat_json "$out" test "$out" = ok
+rm -rf "$tmp"
+tap_done
