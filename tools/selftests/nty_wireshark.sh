@@ -1,0 +1,99 @@
+#!/bin/bash
+# tools/wireshark/nty.lua in tshark: NTY traffic captured with tcpdump on
+# the receiving veth (datagrams, a stream handshake and transfer, a frame
+# forged with every field known, a truncated frame), each field read back
+# with tshark -T fields and compared with what was sent.  Needs topo.sh.
+. "$(dirname "$0")/tap.sh"
+tap_plan 5
+A="ip netns exec nty-a"
+B="ip netns exec nty-b"
+MAC_B=02:00:00:00:00:0b
+LUA="$(cd "$(dirname "$0")/../wireshark" && pwd)/nty.lua"
+ET=$(cat /sys/module/nty/parameters/ethertype)
+tmp=$(mktemp -d)
+bound() {
+	for _ in $(seq 100); do
+		$B awk -v p="$1" '$3 == p {f = 1} END {exit !f}' /proc/net/nty/sockets && return
+		sleep 0.1
+	done
+}
+if ! command -v tshark >/dev/null; then
+	for t in datagram_fields stream_handshake stream_payload forged_frame_fields truncated_frame; do
+		tap_check "$t" "tshark is not installed (scripts/setup installs it)" false
+	done
+	exit 1
+fi
+
+# Checksums in software, so the capture holds them (a device that
+# computes them is handed the frame before it does).
+$A ethtool -K va tx off >/dev/null
+$B ethtool -K vb tx off >/dev/null
+$B tcpdump -i vb -nn -U -w "$tmp/cap.pcap" ether proto "$ET" 2>/dev/null &
+tpid=$!
+sleep 2
+
+# Two datagrams, port 4321 to 6300, 10 bytes each.
+$B ntycat -l 6300 -c 2 -w 20 >/dev/null &
+pid=$!
+bound 6300
+$A ntycat -p 4321 -c 2 -s 10 va $MAC_B 6300
+wait $pid
+
+# A stream: handshake, then these bytes.
+msg="the receive path, seen by wireshark"
+$B ntycat -t -l 6301 -q -w 20 >"$tmp/stream.out" &
+pid=$!
+bound 6301
+printf '%s' "$msg" | $A ntycat -t -p 4322 va $MAC_B 6301
+wait $pid
+
+# A frame forged with every field known (a wrong checksum), and one
+# shorter than the header.
+$A python3 - "$ET" <<'PY'
+import socket, struct, sys
+et = int(sys.argv[1])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("va", 0))
+eth = bytes.fromhex("02000000000b02000000000a") + struct.pack("!H", et)
+h = struct.pack("!BBBBHHHHIIHH", 1, 2, 0x03, 0, 1111, 2222, 28, 0xdead,
+                0x01020304, 0x05060708, 0x0102, 0)
+s.send(eth + h + b"abcd")
+s.send(eth + b"\x01\x01\x00")
+PY
+sleep 1
+kill -INT $tpid
+wait $tpid
+$A ethtool -K va tx on >/dev/null
+$B ethtool -K vb tx on >/dev/null
+
+ts() {
+	tshark -X lua_script:"$LUA" -r "$tmp/cap.pcap" -T fields -E separator=' ' "$@" 2>/dev/null
+}
+ts -Y "nty.srcport == 4321" -e nty.version -e nty.type -e nty.dstport -e nty.len \
+	-e nty.checksum.status -e nty.payload.len >"$tmp/dgram"
+tap_check datagram_fields "$(cat "$tmp/dgram")" \
+	test "$(sort -u "$tmp/dgram")" = "1 1 6300 34 good 10" -a "$(wc -l <"$tmp/dgram")" -eq 2
+
+ts -Y "nty.type == 2 && nty.flags.syn == 1" -e nty.srcport -e nty.dstport \
+	-e nty.flags.ack -e nty.checksum.status >"$tmp/syn"
+tap_check stream_handshake "SYN and SYN-ACK: $(cat "$tmp/syn")" \
+	test "$(sed -n 1p "$tmp/syn")" = "4322 6301 0 good" -a \
+	"$(sed -n 2p "$tmp/syn")" = "6301 4322 1 good"
+
+# The payload of the A-to-B segments, in sequence order, is what was sent.
+got=$(ts -Y "nty.srcport == 4322 && nty.payload.len > 0" -e nty.seq -e nty.payload |
+	sort -n -u | awk '{printf "%s", $2}')
+want=$(printf '%s' "$msg" | od -An -tx1 | tr -d ' \n')
+tap_check stream_payload "payload $got, sent $want; receiver: $(cat "$tmp/stream.out")" \
+	test "$got" = "$want"
+
+forged=$(ts -Y "nty.srcport == 1111" -e nty.version -e nty.type -e nty.flags -e nty.flags.syn \
+	-e nty.flags.ack -e nty.flags.fin -e nty.flags.rst -e nty.dstport -e nty.len \
+	-e nty.checksum -e nty.checksum.status -e nty.seq -e nty.ack -e nty.window \
+	-e nty.window.size -e nty.payload -e _ws.expert.message)
+tap_check forged_frame_fields "$forged" \
+	test "$forged" = "1 2 0x03 1 1 0 0 2222 28 0xdead bad 16909060 84281096 258 4128 61626364 0xdead, should be 0x1900"
+
+short=$(ts -Y "nty && !nty.version" -e _ws.expert.message)
+tap_check truncated_frame "$short" test "$short" = "3 of 24 header bytes"
+rm -rf "$tmp"
+tap_done
