@@ -6,7 +6,10 @@
  * its stage times, into a ring of the last journey_len frames, and the
  * copy to user completes the entry.  /sys/kernel/debug/nty/journeys shows
  * the ring, oldest first; journey_filter ("port=N ifindex=M", 0 = any)
- * chooses which frames are recorded.
+ * chooses which frames are recorded.  With journey_capture on, each entry
+ * also keeps the frame's first NTY_JOURNEY_CAP bytes from its Ethernet
+ * header (journey_frames, which ntystat --pcap turns into pcapng): a
+ * bounded copy, journey_len x NTY_JOURNEY_CAP bytes in all.
  */
 #include <linux/debugfs.h>
 #include <linux/etherdevice.h>
@@ -22,6 +25,9 @@ module_param(journey_len, uint, 0444);
 MODULE_PARM_DESC(journey_len, "Packet journeys kept in /sys/kernel/debug/nty/journeys (default 256, 1-65536)");
 
 enum { NTY_J_DELIVERED, NTY_J_DROPPED };
+
+/* Bytes of each frame journey_capture keeps: Ethernet, NTY, 90 of data. */
+#define NTY_JOURNEY_CAP	128
 
 struct nty_journey {
 	u32	seq;
@@ -41,10 +47,15 @@ struct nty_journey {
 	u32	d_ring;
 	u32	d_irq;
 	u16	lport;
+	u16	caplen;
+	u32	wirelen;
 	unsigned long ino;
 };
 
 static struct nty_journey *nty_journeys;
+/* journey_len x NTY_JOURNEY_CAP: entry i's bytes at i * NTY_JOURNEY_CAP. */
+static u8 *nty_journey_bytes;
+static bool nty_journey_capture;
 static u32 nty_journey_seq;
 static DEFINE_SPINLOCK(nty_journey_lock);
 static int nty_filter_port;
@@ -67,6 +78,27 @@ static bool nty_journey_wanted(const struct nty_skb_cb *cb)
 	if (port && ntohs(cb->dport) != port)
 		return false;
 	return !ifindex || cb->ifindex == ifindex;
+}
+
+/*
+ * The frame from its Ethernet header: the MAC header and what was pulled
+ * are still in the linear head, before skb->data, and skb_copy_bits()
+ * takes a negative offset for them; the rest may be paged.
+ */
+static void nty_journey_copy(const struct sk_buff *skb, struct nty_journey *j,
+			     u8 *to)
+{
+	int off, n;
+
+	if (!skb_mac_header_was_set(skb))
+		return;
+	off = skb_mac_offset(skb);
+	if (off > 0)
+		return;
+	j->wirelen = skb->len - off;
+	n = min_t(int, j->wirelen, NTY_JOURNEY_CAP);
+	if (!skb_copy_bits(skb, off, to, n))
+		j->caplen = n;
 }
 
 /* A new entry for @skb in the ring. */
@@ -113,6 +145,9 @@ static void nty_journey_record(struct sk_buff *skb, u8 outcome, u8 stage,
 		j->lport = ntohs(nty_sk(sk)->sport);
 		j->ino = ino;
 	}
+	if (READ_ONCE(nty_journey_capture))
+		nty_journey_copy(skb, j, nty_journey_bytes +
+				 (j - nty_journeys) * NTY_JOURNEY_CAP);
 	cb->journey = j->seq;
 	spin_unlock_irqrestore(&nty_journey_lock, flags);
 }
@@ -199,15 +234,60 @@ static int nty_journeys_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
+static int nty_journey_frames_show(struct seq_file *seq, void *v)
+{
+	struct nty_journey *copy;
+	u8 *bytes;
+	u32 i, k, last;
+
+	copy = kvmalloc_array(journey_len, sizeof(*copy), GFP_KERNEL);
+	bytes = kvmalloc_array(journey_len, NTY_JOURNEY_CAP, GFP_KERNEL);
+	if (!copy || !bytes) {
+		kvfree(copy);
+		kvfree(bytes);
+		return -ENOMEM;
+	}
+	spin_lock_irq(&nty_journey_lock);
+	memcpy(copy, nty_journeys, journey_len * sizeof(*copy));
+	memcpy(bytes, nty_journey_bytes, journey_len * NTY_JOURNEY_CAP);
+	last = nty_journey_seq;
+	spin_unlock_irq(&nty_journey_lock);
+
+	seq_puts(seq, "seq wire_len bytes\n");
+	for (i = 1; i <= journey_len; i++) {
+		u32 slot = (last + i) % journey_len;
+		const struct nty_journey *j = &copy[slot];
+		const u8 *b = bytes + slot * NTY_JOURNEY_CAP;
+
+		if (!j->seq || !j->caplen)
+			continue;
+		seq_printf(seq, "%u %u ", j->seq, j->wirelen);
+		/* %*phN prints at most 64 bytes at a time. */
+		for (k = 0; k < j->caplen; k += 64)
+			seq_printf(seq, "%*phN", min_t(int, j->caplen - k, 64), b + k);
+		seq_putc(seq, '\n');
+	}
+	kvfree(bytes);
+	kvfree(copy);
+	return 0;
+}
+
 static void nty_journeys_reset(void)
 {
 	spin_lock_irq(&nty_journey_lock);
 	memset(nty_journeys, 0, journey_len * sizeof(*nty_journeys));
+	memset(nty_journey_bytes, 0, journey_len * NTY_JOURNEY_CAP);
 	spin_unlock_irq(&nty_journey_lock);
 }
 
 static const struct nty_debugfs_table nty_journeys_table = {
 	.show	= nty_journeys_show,
+	.reset	= nty_journeys_reset,
+};
+
+/* Reset with the journeys: the bytes belong to their entries. */
+static const struct nty_debugfs_table nty_journey_frames_table = {
+	.show	= nty_journey_frames_show,
 	.reset	= nty_journeys_reset,
 };
 
@@ -273,8 +353,14 @@ int nty_journey_init(void)
 		return -EINVAL;
 	}
 	nty_journeys = vzalloc(array_size(journey_len, sizeof(*nty_journeys)));
-	if (!nty_journeys)
+	nty_journey_bytes = vzalloc(array_size(journey_len, NTY_JOURNEY_CAP));
+	if (!nty_journeys || !nty_journey_bytes) {
+		vfree(nty_journeys);
+		vfree(nty_journey_bytes);
+		nty_journeys = NULL;
+		nty_journey_bytes = NULL;
 		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -286,6 +372,8 @@ void nty_journey_debugfs(struct dentry *dir)
 {
 	nty_debugfs_create_table("journeys", dir, &nty_journeys_table);
 	debugfs_create_file("journey_filter", 0600, dir, NULL, &nty_filter_fops);
+	nty_debugfs_create_table("journey_frames", dir, &nty_journey_frames_table);
+	debugfs_create_bool("journey_capture", 0600, dir, &nty_journey_capture);
 }
 
 /**
@@ -294,5 +382,7 @@ void nty_journey_debugfs(struct dentry *dir)
 void nty_journey_exit(void)
 {
 	vfree(nty_journeys);
+	vfree(nty_journey_bytes);
 	nty_journeys = NULL;
+	nty_journey_bytes = NULL;
 }

@@ -4,12 +4,13 @@
 # forged with every field known, a truncated frame), each field read back
 # with tshark -T fields and compared with what was sent.  Needs topo.sh.
 . "$(dirname "$0")/tap.sh"
-tap_plan 5
+tap_plan 7
 A="ip netns exec nty-a"
 B="ip netns exec nty-b"
 MAC_B=02:00:00:00:00:0b
 LUA="$(cd "$(dirname "$0")/../wireshark" && pwd)/nty.lua"
 ET=$(cat /sys/module/nty/parameters/ethertype)
+D=/sys/kernel/debug/nty
 tmp=$(mktemp -d)
 bound() {
 	for _ in $(seq 100); do
@@ -18,7 +19,8 @@ bound() {
 	done
 }
 if ! command -v tshark >/dev/null; then
-	for t in datagram_fields stream_handshake stream_payload forged_frame_fields truncated_frame; do
+	for t in datagram_fields stream_handshake stream_payload forged_frame_fields truncated_frame \
+		journey_pcap drops_pcap; do
 		tap_check "$t" "tshark is not installed (scripts/setup installs it)" false
 	done
 	exit 1
@@ -95,5 +97,35 @@ tap_check forged_frame_fields "$forged" \
 
 short=$(ts -Y "nty && !nty.version" -e _ws.expert.message)
 tap_check truncated_frame "$short" test "$short" = "3 of 24 header bytes"
+
+# Journeys as pcapng: with capture on, three datagrams delivered and two
+# dropped for want of a socket, each packet's comment its outcome.
+echo 0 >$D/journeys
+echo "port=0 ifindex=0" >$D/journey_filter
+echo 1 >$D/timing
+echo 1 >$D/journey_capture
+$B ntycat -l 6310 -c 3 -w 20 >/dev/null &
+pid=$!
+bound 6310
+$A ntycat -p 4330 -c 3 -s 10 va $MAC_B 6310
+wait $pid
+$A ntycat -p 4331 -c 2 -s 10 va $MAC_B 6311
+sleep 0.5
+ntystat --journey --pcap "$tmp/j.pcapng" 2>/dev/null
+ntystat --drops --pcap "$tmp/d.pcapng" 2>/dev/null
+echo 0 >$D/journey_capture
+echo 0 >$D/timing
+pc() {
+	tshark -X lua_script:"$LUA" -r "$1" -T fields -E separator=";" -e nty.srcport \
+		-e nty.dstport -e nty.len -e nty.checksum.status -e frame.comment 2>/dev/null
+}
+pc "$tmp/j.pcapng" >"$tmp/j.txt"
+ok=$(grep -c "^4330;6310;34;.*;nty journey #[0-9]*: .*socket +.*, delivered to port 6310 via its receive queue" "$tmp/j.txt")
+dr=$(grep -c "^4331;6311;34;.*;nty journey #[0-9]*: .*, dropped at demux: no_socket" "$tmp/j.txt")
+tap_check journey_pcap "delivered $ok (want 3), dropped $dr (want 2) of $(wc -l <"$tmp/j.txt"): $(head -3 "$tmp/j.txt")" \
+	test "$ok" -eq 3 -a "$dr" -eq 2 -a "$(wc -l <"$tmp/j.txt")" -eq 5
+pc "$tmp/d.pcapng" >"$tmp/d.txt"
+dr=$(grep -c "^4331;6311;34;.*dropped at demux: no_socket" "$tmp/d.txt")
+tap_check drops_pcap "$(cat "$tmp/d.txt")" test "$dr" -eq 2 -a "$(wc -l <"$tmp/d.txt")" -eq 2
 rm -rf "$tmp"
 tap_done
