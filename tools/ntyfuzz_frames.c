@@ -14,7 +14,10 @@
  * (InFrames + InBcastCopies = InDelivers + every drop), then that a fresh
  * 1 MB stream transfer over the fuzzed path arrives with an equal hash.
  *
- *   ntyfuzz_frames [-n FRAMES] [-s SEED]
+ *   ntyfuzz_frames [-i N] [-n FRAMES] [-s SEED]
+ *
+ * -i N names the namespaces fz-aN and fz-bN, so that several instances
+ * can run side by side, one per CPU.
  *
  * Exit 0 when both checks hold, 1 when one fails, 2 when the harness
  * could not run.
@@ -26,8 +29,8 @@
 
 #include "selftests/nty_raw.h"
 
-#define NS_A "fz-a"
-#define NS_B "fz-b"
+/* fz-a and fz-b, or fz-aN and fz-bN for instance N of several (-i N). */
+static char ns_a[16] = "fz-a", ns_b[16] = "fz-b";
 #define DPORT 7500	/* datagram sockets 7500..7503 */
 #define LPORT 7510	/* the listener */
 #define TPORT 7520	/* the final transfer */
@@ -44,8 +47,21 @@ static unsigned int rnd(void)
 	return seed;
 }
 
-static int sh(const char *cmd)
+/* A shell command; "%A" and "%B" in @fmt stand for the two namespaces. */
+static int sh(const char *fmt)
 {
+	char cmd[512];
+	size_t o = 0;
+
+	for (; *fmt && o < sizeof(cmd) - 20; fmt++) {
+		if (fmt[0] == '%' && (fmt[1] == 'A' || fmt[1] == 'B')) {
+			o += snprintf(cmd + o, sizeof(cmd) - o, "%s",
+				      *++fmt == 'A' ? ns_a : ns_b);
+			continue;
+		}
+		cmd[o++] = *fmt;
+	}
+	cmd[o] = 0;
 	return system(cmd);
 }
 
@@ -59,7 +75,7 @@ static void server(int fam)
 	int d[4], l, c, n = 0, i, small = 2048;
 	char buf[9000];
 
-	enter_ns(NS_B);
+	enter_ns(ns_b);
 	for (i = 0; i < 4; i++) {
 		d[i] = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 		a.snty_port = htons(DPORT + i);
@@ -110,6 +126,7 @@ static struct raw_peer ctl;	/* datagrams and the listener */
 static struct conn conns[NCONN];
 static int a_ifindex;
 static unsigned char b_mac[6];
+static long handshakes, handshake_fails;
 
 static void conn_open(struct conn *c, uint16_t sport)
 {
@@ -118,8 +135,14 @@ static void conn_open(struct conn *c, uint16_t sport)
 	c->p.dport = LPORT;
 	c->p.mac[0] = 2;
 	c->p.mac[5] = 0x70 + sport % 16;
+	/*
+	 * The fuzzed SYNs from random ports fill the SYN queue now and then
+	 * (SynQueueDrops); a SYN-ACK comes within milliseconds or not at all.
+	 */
 	c->live = !raw_open(&c->p, a_ifindex, b_mac) &&
-		  !raw_handshake(&c->p, rnd());
+		  !raw_handshake_ms(&c->p, rnd(), 300);
+	handshakes++;
+	handshake_fails += !c->live;
 	/* Some go half-open, some half-closed by the peer. */
 	if (c->live && rnd() % 4 == 0) {
 		raw_send(&c->p, NTY_F_FIN | NTY_F_ACK, c->p.snd_nxt, NULL, 0);
@@ -279,7 +302,7 @@ static int transfer(int fam, unsigned char a_mac_unused[6])
 	(void)a_mac_unused;
 	for (n = 0; n < sizeof(data); n++)
 		data[n] = n * 31 + (n >> 11);
-	enter_ns(NS_B);
+	enter_ns(ns_b);
 	l = socket(fam, SOCK_STREAM, 0);
 	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) || pipe(pfd))
 		return -1;
@@ -296,7 +319,7 @@ static int transfer(int fam, unsigned char a_mac_unused[6])
 			_exit(1);
 		_exit(n == sizeof(got) ? 0 : 1);
 	}
-	enter_ns(NS_A);
+	enter_ns(ns_a);
 	c = socket(fam, SOCK_STREAM, 0);
 	a.snty_ifindex = a_ifindex;
 	memcpy(a.snty_addr, b_mac, 6);
@@ -328,27 +351,31 @@ int main(int argc, char **argv)
 	unsigned int j;
 	pid_t srv;
 
-	while ((opt = getopt(argc, argv, "n:s:")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "i:n:s:")) != -1) {
+		if (opt == 'n') {
 			frames = atol(optarg);
-		else if (opt == 's')
+		} else if (opt == 'i') {
+			snprintf(ns_a, sizeof(ns_a), "fz-a%d", atoi(optarg));
+			snprintf(ns_b, sizeof(ns_b), "fz-b%d", atoi(optarg));
+		} else if (opt == 's') {
 			seed = atoi(optarg) | 1;
-		else
+		} else {
 			return 2;
+		}
 	}
 	fam = nty_user_family();
-	sh("ip netns del " NS_A " 2>/dev/null; ip netns del " NS_B " 2>/dev/null");
-	if (sh("ip netns add " NS_A) || sh("ip netns add " NS_B) ||
-	    sh("ip link add fa netns " NS_A " type veth peer name fb netns " NS_B) ||
-	    sh("ip -n " NS_A " link set fa mtu 9000 up") ||
-	    sh("ip -n " NS_B " link set fb mtu 9000 up") ||
+	sh("ip netns del %A 2>/dev/null; ip netns del %B 2>/dev/null");
+	if (sh("ip netns add %A") || sh("ip netns add %B") ||
+	    sh("ip link add fa netns %A type veth peer name fb netns %B") ||
+	    sh("ip -n %A link set fa mtu 9000 up") ||
+	    sh("ip -n %B link set fb mtu 9000 up") ||
 	    /* One frame per segment: the peer reads segments, not trains. */
-	    sh("ip netns exec " NS_B " ethtool -K fb gso off >/dev/null"))
+	    sh("ip netns exec %B ethtool -K fb gso off >/dev/null"))
 		return 2;
 	/* Orphans of the fuzzed connections give up fast, so the module can go. */
-	if (sh("ip netns exec " NS_B " sysctl -qw net.nty.orphan_retries=1 net.nty.fin_timeout=1"))
+	if (sh("ip netns exec %B sysctl -qw net.nty.orphan_retries=1 net.nty.fin_timeout=1"))
 		return 2;
-	enter_ns(NS_B);
+	enter_ns(ns_b);
 	{
 		int ib;
 
@@ -358,7 +385,7 @@ int main(int argc, char **argv)
 	srv = fork();
 	if (srv == 0)
 		server(fam);
-	enter_ns(NS_A);
+	enter_ns(ns_a);
 	a_ifindex = if_nametoindex("fa");
 	ctl.mac[0] = 2;
 	ctl.mac[5] = 0x66;
@@ -406,13 +433,17 @@ int main(int argc, char **argv)
 	waitpid(srv, NULL, 0);
 	sleep(2);
 
-	enter_ns(NS_B);
+	enter_ns(ns_b);
 	gap = nty_snmp("InFrames") + nty_snmp("InBcastCopies") -
 	      nty_snmp("InDelivers");
 	for (j = 0; j < ARRAY_SIZE(drops); j++)
 		gap -= nty_snmp(drops[j]);
-	printf("ntyfuzz_frames: %ld frames sent, fz-b InFrames %lld, conservation gap %lld\n",
-	       frames, nty_snmp("InFrames"), gap);
+	printf("ntyfuzz_frames: %ld frames sent, %s InFrames %lld, conservation gap %lld\n",
+	       frames, ns_b, nty_snmp("InFrames"), gap);
+	printf("ntyfuzz_frames: %ld handshakes, %ld unanswered; %s %lld %s %lld\n",
+	       handshakes, handshake_fails,
+	       "SynQueueDrops", nty_snmp("SynQueueDrops"), "ListenOverflows",
+	       nty_snmp("ListenOverflows"));
 	if (gap)
 		rc = 1;
 	if (transfer(fam, NULL)) {
@@ -426,6 +457,6 @@ int main(int argc, char **argv)
 			raw_close(&conns[j].p);
 	raw_close(&ctl);
 	enter_init_ns();
-	sh("ip netns del " NS_A "; ip netns del " NS_B);
+	sh("ip netns del %A; ip netns del %B");
 	return rc;
 }

@@ -165,17 +165,25 @@ static inline int raw_count(struct raw_peer *p, int ms)
 	return n;
 }
 
-/* The three-way handshake with a listener, from initial sequence @isn. */
-static inline int raw_handshake(struct raw_peer *p, uint32_t isn)
+/*
+ * The three-way handshake with a listener, from initial sequence @isn,
+ * waiting up to @ms for the SYN-ACK.
+ */
+static inline int raw_handshake_ms(struct raw_peer *p, uint32_t isn, int ms)
 {
 	struct ntyhdr nh;
 
-	if (raw_send(p, NTY_F_SYN, isn, NULL, 0) || raw_recv(p, &nh, 3000) ||
+	if (raw_send(p, NTY_F_SYN, isn, NULL, 0) || raw_recv(p, &nh, ms) ||
 	    nh.flags != (NTY_F_SYN | NTY_F_ACK) || ntohl(nh.ack_seq) != isn + 1)
 		return -1;
 	p->rcv_nxt = ntohl(nh.seq) + 1;
 	p->snd_nxt = isn + 1;
 	return raw_send(p, NTY_F_ACK, p->snd_nxt, NULL, 0);
+}
+
+static inline int raw_handshake(struct raw_peer *p, uint32_t isn)
+{
+	return raw_handshake_ms(p, isn, 3000);
 }
 
 #endif /* _NTY_RAW_H */
