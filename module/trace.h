@@ -240,12 +240,17 @@ TRACE_EVENT(nty_wakeup,
 	TP_printk("skaddr=%p lport=%u", __entry->skaddr, __entry->lport)
 );
 
-/* Stage 7: recvmsg copied a datagram to user space. */
+/*
+ * Stage 7: recvmsg copied a datagram, or part of a segment, to user
+ * space.  skbaddr pairs it with the frame's nty_rcv (the time a frame
+ * spent on the path, per flow, in one bpftrace line).
+ */
 TRACE_EVENT(nty_copy_to_user,
 	TP_PROTO(const struct sock *sk, const struct sk_buff *skb, int copied),
 	TP_ARGS(sk, skb, copied),
 	TP_STRUCT__entry(
 		__field(const void *, skaddr)
+		__field(const void *, skbaddr)
 		__field(u16, lport)
 		__field(u16, sport)
 		__array(u8, saddr, ETH_ALEN)
@@ -257,6 +262,7 @@ TRACE_EVENT(nty_copy_to_user,
 		const struct nty_sock *ns = nty_sk(sk);
 
 		__entry->skaddr = sk;
+		__entry->skbaddr = skb;
 		__entry->lport = ntohs(ns->sport);
 		/*
 		 * A queued stream segment's cb holds its sequence numbers
@@ -273,9 +279,10 @@ TRACE_EVENT(nty_copy_to_user,
 		__entry->len = skb->len;
 		__entry->copied = copied;
 	),
-	TP_printk("skaddr=%p lport=%u saddr=%pM sport=%u len=%u copied=%d",
-		  __entry->skaddr, __entry->lport, __entry->saddr,
-		  __entry->sport, __entry->len, __entry->copied)
+	TP_printk("skaddr=%p skbaddr=%p lport=%u saddr=%pM sport=%u len=%u copied=%d",
+		  __entry->skaddr, __entry->skbaddr, __entry->lport,
+		  __entry->saddr, __entry->sport, __entry->len,
+		  __entry->copied)
 );
 
 /* Any stage: a frame was dropped (kind: see /sys/kernel/debug/nty/drops). */
