@@ -21,35 +21,24 @@ softnet() { awk -v c="$1" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == c) k = i
 # The row of kind $1 in the drop table: its number in nty:nty_drop.
 kind_id() { awk -v k="$1" 'NR > 1 && $2 == k {print NR - 2}' $D/drops; }
 bound() {
-	for _ in $(seq 100); do
+	for _ in $(seq 600); do
 		$B awk -v p="$1" '$3 == p {f = 1} END {exit !f}' /proc/net/nty/sockets && return
 		sleep 0.1
 	done
+	echo "# port $1 never bound"
 }
-# bpftrace PROGRAM OUT: started in the background, returns once attached
-# (parsing the kernel's BTF takes a while under emulation).  It stops by
-# itself after 5 minutes, whatever happens to the test.
-bt_start() {
-	timeout -s INT 300 bpftrace -e "$1" -o "$2" >/dev/null 2>"$2.err" &
-	bt_pid=$!
-	for _ in $(seq 1200); do
-		grep -q "^Attaching" "$2" 2>/dev/null && return 0
-		kill -0 $bt_pid 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "# bpftrace did not attach: $(cat "$2.err")"
-	return 1
-}
-# Stop it; it prints its maps as it exits.
-bt_stop() {
-	kill -INT $bt_pid
-	wait $bt_pid
+# bpftrace PROGRAM OUT SCRIPT: bpftrace runs SCRIPT (bash) once its probes
+# are attached (-c), then exits with it and prints its maps into OUT.
+# Waiting for "Attaching" is not enough: it is printed before the probes
+# are, which under the debug kernel takes seconds.
+bt_run() {
+	timeout -s INT 600 bpftrace -e "$1" -o "$2" -c "/bin/bash $3" >/dev/null 2>"$2.err" ||
+		echo "# bpftrace: $(tail -3 "$2.err")"
 }
 # A map entry of bpftrace's output: "@name[key]: value" (0 when absent).
 bt_val() { awk -v k="$1" '$1 == k":" {v = $2} END {print v + 0}' "$2"; }
 # Raw frames from va: N with a broken checksum, N shorter than a header.
-raw_bad() {
-	$A python3 - "$ET" "$1" <<'PY'
+cat >"$tmp/raw_bad.py" <<'PY'
 import socket, struct, sys
 et, n = int(sys.argv[1]), int(sys.argv[2])
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("va", 0))
@@ -59,7 +48,6 @@ for _ in range(n):
     s.send(eth + h + b"abcd")
     s.send(eth + b"\x01\x01\x00")
 PY
-}
 
 if ! command -v bpftrace >/dev/null || ! command -v dropwatch >/dev/null; then
 	for t in btf_module bpftrace_drops_by_kind bpftrace_drops_vs_snmp \
@@ -82,11 +70,12 @@ tap_check btf_module "/sys/kernel/btf/nty: $btf of nty_sock, nty_stream_sock, nt
 K=30
 echo reset >$D/drops
 np0=$(snmp InNoPort) cs0=$(snmp InCsumErrors) he0=$(snmp InHdrErrors)
-bt_start 'tracepoint:nty:nty_drop { @kind[args->kind] = count(); }' "$tmp/drops.bt"
+cat >"$tmp/t1.sh" <<TRAFFIC
 $A ntycat -p 4321 -c $K -s 32 va $MAC_B 6390
-raw_bad $K
+$A python3 $tmp/raw_bad.py $ET $K
 sleep 1
-bt_stop
+TRAFFIC
+bt_run 'tracepoint:nty:nty_drop { @kind[args->kind] = count(); }' "$tmp/drops.bt" "$tmp/t1.sh"
 ok=1 msg="" rows=0
 tail -n +2 $D/drops >"$tmp/drops.tab"
 while read -r _ kind _ count; do
@@ -112,7 +101,7 @@ tap_check bpftrace_drops_vs_snmp \
 # dropped and InBacklogDrops.  netem releases frames in bursts, faster
 # than the poll drains a backlog of two (max_backlog is global).
 N=300
-$B ntycat -l 6391 -c $N -q -w 120 >/dev/null 2>&1 &
+$B ntycat -l 6391 -c $N -q -w 300 >/dev/null 2>&1 &
 rx=$!
 bound 6391
 echo 0 >$D/latency
@@ -121,11 +110,12 @@ pr0=$(softnet processed) dr0=$(softnet dropped) bd0=$(snmp InBacklogDrops)
 old=$(cat /proc/sys/net/nty/max_backlog)
 $A tc qdisc replace dev va root netem delay 30ms limit 10000
 echo 2 >/proc/sys/net/nty/max_backlog
-bt_start "tracepoint:nty:nty_backlog_enqueue { @len[args->qlen] = count(); @depth = hist(args->qlen); @max = max(args->qlen); @enq = count(); }
-tracepoint:nty:nty_drop /args->kind == $(kind_id backlog_full)/ { @full = count(); }" "$tmp/bl.bt"
+cat >"$tmp/t2.sh" <<TRAFFIC
 $A ntycat -p 4322 -c $N -s 32 va $MAC_B 6391
 sleep 2
-bt_stop
+TRAFFIC
+bt_run "tracepoint:nty:nty_backlog_enqueue { @len[args->qlen] = count(); @depth = hist(args->qlen); @max = max(args->qlen); @enq = count(); }
+tracepoint:nty:nty_drop /args->kind == $(kind_id backlog_full)/ { @full = count(); }" "$tmp/bl.bt" "$tmp/t2.sh"
 echo "$old" >/proc/sys/net/nty/max_backlog
 $A tc qdisc del dev va root
 kill $rx 2>/dev/null
@@ -148,16 +138,18 @@ tap_check bpftrace_backlog_hist "buckets from bpftrace: $mine; debugfs: $theirs"
 # Time on the path per flow: nty_rcv to nty_copy_to_user, paired by
 # skbaddr; one sample per datagram delivered.
 K2=40
-$B ntycat -l 6392 -c $K2 -q -w 30 >/dev/null &
+$B ntycat -l 6392 -c $K2 -q -w 300 >/dev/null &
 rx=$!
 bound 6392
 de0=$(snmp InDelivers)
-bt_start 'tracepoint:nty:nty_rcv { @t[args->skbaddr] = nsecs; }
-tracepoint:nty:nty_copy_to_user /@t[args->skbaddr]/ { @us[args->lport, args->sport] = hist((nsecs - @t[args->skbaddr]) / 1000); @n[args->lport] = count(); delete(@t[args->skbaddr]); }
-END { clear(@t); }' "$tmp/lat.bt"
+cat >"$tmp/t3.sh" <<TRAFFIC
 $A ntycat -p 4323 -c $K2 -s 64 va $MAC_B 6392
+while kill -0 $rx 2>/dev/null; do sleep 0.2; done
+TRAFFIC
+bt_run 'tracepoint:nty:nty_rcv { @t[args->skbaddr] = nsecs; }
+tracepoint:nty:nty_copy_to_user /@t[args->skbaddr]/ { @us[args->lport, args->sport] = hist((nsecs - @t[args->skbaddr]) / 1000); @n[args->lport] = count(); delete(@t[args->skbaddr]); }
+END { clear(@t); }' "$tmp/lat.bt" "$tmp/t3.sh"
 wait $rx
-bt_stop
 n=$(bt_val "@n[6392]" "$tmp/lat.bt")
 de=$(($(snmp InDelivers) - de0))
 sed -n '/^@us/,/^$/p' "$tmp/lat.bt" | sed 's/^/# /'
@@ -166,11 +158,9 @@ tap_check bpftrace_path_time "$n samples for port 6392, InDelivers +$de, want $K
 
 # perf trace: the events live, each field by name.
 K5=5
-timeout 120 perf trace -e nty:nty_drop -a -- sleep 6 >"$tmp/pt.txt" 2>&1 &
-pt=$!
-sleep 3
-$A ntycat -p 4326 -c $K5 -s 32 va $MAC_B 6395
-wait $pt
+# perf starts the command it is given once its events are enabled.
+timeout 300 perf trace -e nty:nty_drop -a -- \
+	$A ntycat -p 4326 -c $K5 -s 32 va $MAC_B 6395 >"$tmp/pt.txt" 2>&1
 n=$(grep -cE "nty:nty_drop\(.*sport: 4326, dport: 6395, type: 1, .*kind: $(kind_id no_socket)," "$tmp/pt.txt")
 tap_check perf_trace "perf trace printed $n nty:nty_drop events for port 6395, want $K5: $(tail -1 "$tmp/pt.txt")" \
 	test "$n" -eq $K5
@@ -198,11 +188,8 @@ tap_check bcc_trace "trace-bpfcc printed $n drops for port 6396, want $K6: $(gre
 # file is in its cache.
 K3=10
 perf buildid-cache -a "$NTY_MODDIR/module/nty.ko" 2>/dev/null
-(cd "$tmp" && perf record -q -g -a -e nty:nty_drop -o drop.data -- sleep 4) >/dev/null 2>&1 &
-pp=$!
-sleep 2
-$A ntycat -p 4324 -c $K3 -s 32 va $MAC_B 6393
-wait $pp
+(cd "$tmp" && timeout 300 perf record -q -g -a -e nty:nty_drop -o drop.data -- \
+	$A ntycat -p 4324 -c $K3 -s 32 va $MAC_B 6393) >/dev/null 2>&1
 perf script -i "$tmp/drop.data" -F event,trace,ip,sym 2>/dev/null >"$tmp/drop.txt"
 ev=$(grep -c "nty:nty_drop:.*dport=6393 type=dgram stage=demux kind=no_socket reason=NO_SOCKET" "$tmp/drop.txt")
 # Each event's chain, innermost first: NTY's drop, the protocol's
@@ -210,11 +197,14 @@ ev=$(grep -c "nty:nty_drop:.*dport=6393 type=dgram stage=demux kind=no_socket re
 # (6.1) leaves the module addresses of the first sample of a file
 # unnamed (perf report too), so one chain may lack NTY's names; every
 # chain must still run through net_rx_action and __napi_poll.
+# (A compiler's clone keeps its name before the dot: __napi_poll.constprop.0.)
 chain=$(awk '/nty:nty_drop:/ {if (c) n++; c = d = p = 0; next}
+	{sub(/\..*/, "", $2)}
 	$2 == "__nty_drop" {d = 1} $2 == "nty_protocol_rcv" && d {p = 1}
 	$2 == "nty_process_backlog" && p {c = 1}
 	END {if (c) n++; print n + 0}' "$tmp/drop.txt")
 napi=$(awk '/nty:nty_drop:/ {if (c) n++; c = d = 0; next}
+	{sub(/\..*/, "", $2)}
 	$2 == "__napi_poll" {d = 1} $2 == "net_rx_action" && d {c = 1}
 	END {if (c) n++; print n + 0}' "$tmp/drop.txt")
 sed -n '1,/^$/p' "$tmp/drop.txt" | sed 's/^/# /'
