@@ -239,6 +239,9 @@ static int nty_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 	if (dev_hard_header(skb, dev, ntohs(nty_ethertype_be), daddr, NULL,
 			    skb->len) < 0)
 		goto out_free;
+	err = nty_csum_for_dev(skb, dev);
+	if (err)
+		goto out_free;
 
 	err = dev_queue_xmit(skb);
 	if (err > 0)

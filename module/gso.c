@@ -106,7 +106,8 @@ EXPORT_SYMBOL_GPL(nty_gso_split);
  * the device cannot take whole.  @skb's data is at the NTY header's place
  * (skb_mac_gso_segment() pulled the Ethernet header); the frames returned
  * start at their Ethernet header, checksummed here when the device
- * cannot, as __udp_gso_segment_list() does.
+ * cannot, as __udp_gso_segment_list() does, or when it would pass the
+ * partial checksum on in a virtio-net header (nty_csum_for_dev()).
  */
 static struct sk_buff *nty_gso_segment(struct sk_buff *skb,
 				       netdev_features_t features)
@@ -122,7 +123,8 @@ static struct sk_buff *nty_gso_segment(struct sk_buff *skb,
 	for (seg = segs; seg; seg = seg->next) {
 		__skb_push(seg, ETH_HLEN);
 		if (seg->ip_summed == CHECKSUM_PARTIAL &&
-		    !(features & NETIF_F_HW_CSUM) && skb_checksum_help(seg)) {
+		    nty_csum_needs_help(skb->dev, features) &&
+		    skb_checksum_help(seg)) {
 			kfree_skb_list(segs);
 			return ERR_PTR(-EINVAL);
 		}

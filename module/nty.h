@@ -503,6 +503,9 @@ void nty_build_header(struct ntyhdr *nh, u8 type, u8 flags, __be16 sport,
 		      __be16 dport, unsigned int len);
 __sum16 nty_csum(const void *buf, unsigned int len);
 void nty_csum_partial(struct sk_buff *skb);
+int nty_csum_for_dev(struct sk_buff *skb, const struct net_device *dev);
+bool nty_csum_needs_help(const struct net_device *dev,
+			 netdev_features_t features);
 enum nty_hdr_verdict nty_check_header(const struct ntyhdr *nh,
 				      unsigned int frame_len);
 enum nty_hdr_verdict nty_validate_skb(struct sk_buff *skb);

@@ -122,6 +122,9 @@ static int nty_xmit_frames(struct net *net, struct sk_buff *skb, int ifindex,
 	if (dev_hard_header(skb, dev, ntohs(nty_ethertype_be), daddr, NULL,
 			    skb->len) < 0)
 		goto drop;
+	err = nty_csum_for_dev(skb, dev);
+	if (err)
+		goto drop;
 	err = dev_queue_xmit(skb);
 	rcu_read_unlock();
 	if (err > 0)

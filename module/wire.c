@@ -36,6 +36,8 @@ EXPORT_SYMBOL_GPL(nty_csum);
  * memory.  For a device without NETIF_F_HW_CSUM (ntynic, whose "DMA" has
  * no checksum engine) validate_xmit_skb() sums it in software with
  * skb_checksum_help().  `ethtool -K DEV tx off` shows the difference.
+ * Every other device gets it summed before it is queued
+ * (nty_csum_for_dev()).
  */
 void nty_csum_partial(struct sk_buff *skb)
 {
@@ -44,6 +46,51 @@ void nty_csum_partial(struct sk_buff *skb)
 	skb->csum_offset = offsetof(struct ntyhdr, check);
 }
 EXPORT_SYMBOL_GPL(nty_csum_partial);
+
+/*
+ * Only where the frame stays in memory does a partial checksum reach an
+ * NTY receiver intact (loopback, veth).  Anywhere else it is summed here:
+ * a virtio-net header describes only a checksum that starts past an IPv4
+ * header's 20 bytes (virtio_net_hdr_to_skb() rejects a csum_start below
+ * that), and NTY's starts right after the Ethernet header, so tun, tap
+ * and virtio-net would drop the frame, on either side of the wire.
+ */
+static bool nty_dev_keeps_partial(const struct net_device *dev)
+{
+	return (dev->flags & IFF_LOOPBACK) ||
+	       (dev->rtnl_link_ops && !strcmp(dev->rtnl_link_ops->kind, "veth"));
+}
+
+/**
+ * nty_csum_for_dev - sum a partial frame now unless @dev may keep it so
+ * @skb: an outgoing frame (nty_csum_partial()), or a train of them
+ * @dev: the device it is about to be queued on
+ *
+ * A train is left alone: nty_gso_segment() sums each of its frames when
+ * the device cannot take the train whole.
+ *
+ * Return: 0, or skb_checksum_help()'s error.
+ */
+int nty_csum_for_dev(struct sk_buff *skb, const struct net_device *dev)
+{
+	if (skb->ip_summed != CHECKSUM_PARTIAL || skb_is_gso(skb) ||
+	    nty_dev_keeps_partial(dev))
+		return 0;
+	return skb_checksum_help(skb);
+}
+
+/**
+ * nty_csum_needs_help - whether nty_gso_segment() must sum a frame
+ * @dev: the device
+ * @features: what the device can do for this frame
+ *
+ * Return: true unless the device sums it and keeps it in memory.
+ */
+bool nty_csum_needs_help(const struct net_device *dev,
+			 netdev_features_t features)
+{
+	return !(features & NETIF_F_HW_CSUM) || !nty_dev_keeps_partial(dev);
+}
 
 /**
  * nty_build_header - fill in an NTY header, checksum left for the caller

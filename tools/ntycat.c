@@ -330,6 +330,15 @@ int main(int argc, char **argv)
 				perror("ntycat: listen");
 				return 1;
 			}
+			if (wait > 0) {
+				struct pollfd p = { .fd = fd, .events = POLLIN };
+
+				if (poll(&p, 1, wait * 1000) == 0) {
+					fprintf(stderr, "ntycat: no connection in %d s\n",
+						wait);
+					return 1;
+				}
+			}
 			c = accept(fd, NULL, NULL);
 			if (c < 0) {
 				perror("ntycat: accept");

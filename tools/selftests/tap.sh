@@ -9,6 +9,8 @@ tap_not_ok() {
 	echo "# $2"
 	echo "not ok $tap_n $1"
 }
+# tap_skip NAME WHY: a check that does not apply here, and why.
+tap_skip() { tap_n=$((tap_n + 1)); echo "ok $tap_n $1 # SKIP $2"; }
 # tap_check NAME MESSAGE COMMAND...: ok when COMMAND succeeds.
 tap_check() {
 	local name=$1 msg=$2
