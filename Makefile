@@ -6,6 +6,8 @@
 #   make demo       the main job: set up, build, boot the VM, show NTY at work
 #   make check      set up, build, run every test in the VM; ends "N passed, N failed"
 #   make check T=x  only the tests whose name contains x
+#   make check KERNEL=stock  the VM tests on Debian's own 6.1 kernel
+#   make shell KERNEL=release|stock  a shell on another kernel
 #   make shell      a root shell in the VM with nty.ko loaded
 #   make compat     build against the test kernel and Debian's stock 6.1, W=1
 #   make style      checkpatch.pl --strict on everything
@@ -66,12 +68,12 @@ tools/selftests/%: tools/selftests/%.c tools/selftests/nty_test.h tools/selftest
 		-o $@ $< -lpthread
 
 check:
-	@$(TOP)/scripts/check $(T)
+	@NTY_KERNEL=$(KERNEL) $(TOP)/scripts/check $(T)
 
 demo:
 	@$(TOP)/scripts/setup
 	@$(MAKE) -s tools
-	@$(TOP)/scripts/nty-vm --kernel release -- $(TOP)/scripts/demo
+	@$(TOP)/scripts/nty-vm --kernel release --wire -- $(TOP)/scripts/demo
 
 fuzz:
 	@$(TOP)/scripts/fuzz
@@ -81,6 +83,7 @@ bench:
 	@$(TOP)/scripts/setup
 	@$(MAKE) -s tools
 	@$(TOP)/scripts/nty-vm --kernel release --mem 2G -- $(TOP)/scripts/bench-run
+	@$(TOP)/scripts/nty-pair --kernel release $(TOP)/scripts/bench-pair $(TOP)/scripts/bench-pair
 	@$(TOP)/scripts/bench-report
 
 shell:
