@@ -5,6 +5,8 @@
  *   ntyperf -p PROTO -m MODE [-s SIZE] [-t SECS] [-w SECS] [-r N]
  *           [-n SOCKETS] [-c CONNS] [-F] [-j] [-l LABEL]
  *           [--client-ns NS] [--server-ns NS] [-i CLIENT_IF:SERVER_IF]
+ *           [--remote HOST:PORT] [--server-ip ADDR]
+ *   ntyperf --serve PORT [-i :SERVER_IF]
  *
  * PROTO: nty-dgram, nty-stream, udp, tcp, packet (an AF_PACKET receiver:
  * the least work a kernel does to hand a frame to user space).
@@ -28,6 +30,14 @@
  * measures for -t; the median of the repeats is reported, as a table row
  * or (-j) a JSON object.  The server also reports its CPU time, context
  * switches per receive call and the system's softirq time.
+ *
+ * Between two machines (rate and rr): one runs `ntyperf --serve PORT`,
+ * which takes each measurement's options over a TCP connection to PORT
+ * (a control link; make bench uses the other wire), runs its server in
+ * its own namespace on CPU 1 and answers with its MAC and its reports;
+ * the other runs the client with --remote HOST:PORT in its own
+ * namespace, over -i's client interface, to --server-ip (default
+ * 10.0.0.2) for UDP and TCP.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -70,10 +80,16 @@ static struct opts {
 	enum proto proto;
 	enum mode mode;
 	int size, secs, warm, repeats, extra, conns, json, fill;
-	const char *label, *cns, *sns, *cif, *sif;
+	const char *label, *cns, *sns, *cif, *sif, *sip, *remote;
 } o = {
 	.size = 64, .secs = 2, .warm = 1, .repeats = 3, .conns = 1000,
 	.cns = "nty-a", .sns = "nty-b", .cif = "va", .sif = "vb",
+	.sip = "10.0.0.2",
+};
+
+/* What the client of a remote server (--serve) sends it first. */
+struct remote_opts {
+	int32_t proto, mode, size, secs, warm, repeats;
 };
 
 /* One repeat's figures, as the server and client measured them. */
@@ -138,7 +154,8 @@ static socklen_t server_addr(struct sockaddr_storage *ss, int port)
 
 		in->sin_family = AF_INET;
 		in->sin_port = htons(port);
-		inet_pton(AF_INET, "10.0.0.2", &in->sin_addr);
+		if (inet_pton(AF_INET, o.sip, &in->sin_addr) != 1)
+			die("--server-ip");
 		return sizeof(*in);
 	}
 	if (o.proto == P_PACKET) {
@@ -398,6 +415,21 @@ static void serve_mem(int fd, int out)
 		die("sync");
 }
 
+/* All of @len bytes from @fd (a pipe, or the control link of --remote). */
+static int read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
 static int client_connect(void)
 {
 	struct sockaddr_storage ss;
@@ -435,7 +467,7 @@ static void client_rate(int in, struct result *res)
 					die("send");
 			}
 		}
-		if (read(in, &res[rep], sizeof(*res)) != sizeof(*res))
+		if (read_full(in, &res[rep], sizeof(*res)))
 			die("server report");
 	}
 	close(fd);
@@ -510,7 +542,7 @@ static void client_rr(int in, struct result *res)
 		buf[0] = 'R';
 		send(fd, buf, o.size, 0);
 		recv(fd, buf, o.size, MSG_WAITALL);
-		if (read(in, &res[rep], sizeof(*res)) != sizeof(*res))
+		if (read_full(in, &res[rep], sizeof(*res)))
 			die("server report");
 		res[rep].trans = total / (t1 - t0);
 		res[rep].secs = t1 - t0;
@@ -773,12 +805,110 @@ static void report(const struct result *res)
 	       softirq, csw_per_recv);
 }
 
+static void help(void);
+
+/* The server of one measurement, its reports to @ctl. */
+static void serve_one(int ctl)
+{
+	struct remote_opts ro;
+	unsigned char ready[7] = { 'r' };
+	int lfd;
+
+	if (read_full(ctl, &ro, sizeof(ro)))
+		_exit(1);
+	o.proto = ro.proto;
+	o.mode = ro.mode;
+	o.size = ro.size;
+	o.secs = ro.secs;
+	o.warm = ro.warm;
+	o.repeats = ro.repeats;
+	if (o.proto < 0 || o.proto > P_PACKET || (o.mode != M_RATE && o.mode != M_RR) ||
+	    o.size < 1 || o.size > 65000 || o.repeats < 1 || o.repeats > MAX_REPEATS)
+		_exit(1);
+	pin(1);
+	lfd = server_socket();
+	memcpy(ready + 1, smac, 6);
+	if (write(ctl, ready, sizeof(ready)) != sizeof(ready))
+		_exit(1);
+	if (o.mode == M_RATE)
+		serve_rate(lfd, ctl);
+	else
+		serve_echo(lfd, ctl);
+	_exit(0);
+}
+
+/* --serve: one measurement after another, each in a child of its own. */
+static void serve_forever(int port)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+	};
+	int one = 1, lfd, ctl, st;
+	pid_t pid;
+
+	if (nty_ifinfo(o.sif, &sifindex, smac))
+		die(o.sif);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	if (lfd < 0)
+		die("socket");
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 4))
+		die("--serve");
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		ctl = accept(lfd, NULL, NULL);
+		if (ctl < 0)
+			die("accept");
+		pid = fork();
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			close(lfd);
+			serve_one(ctl);
+		}
+		close(ctl);
+		waitpid(pid, &st, 0);
+	}
+}
+
+/* --remote: the control link to a server started with --serve. */
+static int remote_connect(void)
+{
+	struct remote_opts ro = {
+		o.proto, o.mode, o.size, o.secs, o.warm, o.repeats,
+	};
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	unsigned char ready[7];
+	char host[64], *colon;
+	int fd;
+
+	snprintf(host, sizeof(host), "%s", o.remote);
+	colon = strchr(host, ':');
+	if (!colon)
+		help();
+	*colon = 0;
+	a.sin_port = htons(atoi(colon + 1));
+	if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+		help();
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		die("--remote");
+	if (write(fd, &ro, sizeof(ro)) != sizeof(ro) ||
+	    read_full(fd, ready, sizeof(ready)) || ready[0] != 'r')
+		die("remote server");
+	memcpy(smac, ready + 1, 6);
+	return fd;
+}
+
 static void help(void)
 {
 	fprintf(stderr,
 		"usage: ntyperf -p PROTO -m MODE [-s SIZE] [-t SECS] [-w SECS] [-r N]\n"
 		"               [-n SOCKETS] [-c CONNS] [-F] [-j] [-l LABEL]\n"
 		"               [--client-ns NS] [--server-ns NS] [-i CIF:SIF]\n"
+		"               [--remote HOST:PORT] [--server-ip ADDR]\n"
+		"       ntyperf --serve PORT [-i :SIF]\n"
 		"  PROTO  nty-dgram | nty-stream | udp | tcp | packet\n"
 		"  MODE   rate | rr | crr | mem\n");
 	exit(2);
@@ -800,10 +930,13 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "client-ns", required_argument, NULL, 'A' },
 		{ "server-ns", required_argument, NULL, 'B' },
+		{ "serve", required_argument, NULL, 'S' },
+		{ "remote", required_argument, NULL, 'R' },
+		{ "server-ip", required_argument, NULL, 'I' },
 		{ }
 	};
 	struct result res[MAX_REPEATS] = { 0 };
-	int opt, rp[2], sp[2], mp[2], lfd, st;
+	int opt, rp[2], sp[2], mp[2], lfd, st, serve = 0;
 	char *colon;
 	pid_t pid;
 
@@ -849,6 +982,15 @@ int main(int argc, char **argv)
 		case 'B':
 			o.sns = optarg;
 			break;
+		case 'S':
+			serve = atoi(optarg);
+			break;
+		case 'R':
+			o.remote = optarg;
+			break;
+		case 'I':
+			o.sip = optarg;
+			break;
 		case 'i':
 			colon = strchr(optarg, ':');
 			if (!colon)
@@ -871,6 +1013,26 @@ int main(int argc, char **argv)
 		o.repeats = 1;
 
 	fam = nty_user_family();
+	if (serve > 0) {
+		serve_forever(serve);	/* returns only on an error */
+		return 1;
+	}
+	if (o.remote) {
+		if (o.mode != M_RATE && o.mode != M_RR)
+			help();
+		if (nty_ifinfo(o.cif, &cifindex, cmac))
+			die(o.cif);
+		signal(SIGPIPE, SIG_IGN);
+		lfd = remote_connect();
+		pin(0);
+		if (o.mode == M_RATE)
+			client_rate(lfd, res);
+		else
+			client_rr(lfd, res);
+		close(lfd);
+		report(res);
+		return 0;
+	}
 	enter_ns(o.sns);
 	if (nty_ifinfo(o.sif, &sifindex, smac))
 		die(o.sif);
