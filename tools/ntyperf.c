@@ -867,6 +867,17 @@ static void serve_forever(int port)
 			close(lfd);
 			serve_one(ctl);
 		}
+		/*
+		 * A datagram echo server never sees its client leave: the
+		 * measurement ends when the client closes the control link.
+		 */
+		{
+			struct pollfd p = { .fd = ctl, .events = POLLRDHUP };
+
+			while (poll(&p, 1, -1) < 0 && errno == EINTR)
+				;
+		}
+		kill(pid, SIGKILL);
 		close(ctl);
 		waitpid(pid, &st, 0);
 	}
