@@ -37,6 +37,7 @@
 	FN(SYN_SYNCED, syn_synchronized) \
 	FN(PROTO_MEM, proto_mem) \
 	FN(NOT_ETHER, not_ethernet) \
+	FN(OFO_PRUNE, ofo_pruned) \
 	FNE(SOCKET_FILTER, socket_filter)
 
 #define NTY_DROP_ENUM(id, name)	NTY_DROP_##id,

@@ -68,6 +68,8 @@ enum nty_mib {
 	NTY_MIB_CHALLENGE_ACKS,
 	NTY_MIB_ACKS_RATELIMITED,
 	NTY_MIB_ORPHAN_ABORTS,
+	NTY_MIB_OFO_PRUNED,
+	NTY_MIB_RCV_COALESCE,
 	__NTY_MIB_MAX
 };
 
@@ -374,6 +376,12 @@ static inline u32 nty_rcv_wnd_left(const struct nty_stream_sock *ts)
 	s32 left = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
 
 	return left > 0 ? left : 0;
+}
+
+/* What a full segment costs the receive buffer, by the measured ratio. */
+static inline int nty_seg_truesize(const struct nty_stream_sock *ts)
+{
+	return ((u32)(ts->mss ?: 1) << 8) / max(ts->rcv_ratio, 1U);
 }
 
 static inline const struct ntyhdr *nty_hdr(const struct sk_buff *skb)

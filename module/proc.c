@@ -54,6 +54,8 @@ static const char * const nty_mib_names[__NTY_MIB_MAX] = {
 	[NTY_MIB_CHALLENGE_ACKS]	= "ChallengeACKs",
 	[NTY_MIB_ACKS_RATELIMITED]	= "ACKsRateLimited",
 	[NTY_MIB_ORPHAN_ABORTS]		= "OrphanAborts",
+	[NTY_MIB_OFO_PRUNED]		= "OfoPruned",
+	[NTY_MIB_RCV_COALESCE]		= "RcvCoalesce",
 };
 
 static void nty_snmp_line(struct seq_file *seq, const char *tag,

@@ -169,7 +169,38 @@ static void nty_stream_fin(struct sock *sk)
 }
 
 /*
- * Put an in-order segment on the receive queue, charged by truesize.
+ * tcp_try_coalesce(): append an in-order segment to the receive queue's
+ * last skb, which it follows byte for byte, so that a stream of small
+ * writes costs the buffer its bytes rather than an skb each (a 64-byte
+ * segment from virtio-net costs about 1 KB of truesize on its own).  Only
+ * the growth of the last skb is charged.
+ */
+static bool nty_stream_try_coalesce(struct sock *sk, struct sk_buff *skb)
+{
+	struct sk_buff *to = skb_peek_tail(&sk->sk_receive_queue);
+	struct nty_seg *seg = &NTY_SKB_CB(skb)->seg, *tseg;
+	bool fragstolen;
+	int delta;
+
+	if (!to)
+		return false;
+	tseg = &NTY_SKB_CB(to)->seg;
+	if (seg->seq != tseg->end_seq || (tseg->flags & NTY_F_FIN) ||
+	    !skb_try_coalesce(to, skb, &fragstolen, &delta))
+		return false;
+	atomic_add(delta, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, delta);
+	tseg->end_seq = seg->end_seq;
+	tseg->flags |= seg->flags;
+	NTY_INC_STATS(sock_net(sk), RCV_COALESCE);
+	trace_nty_sock_enqueue(sk, skb, NTY_Q_RECEIVE);
+	kfree_skb_partial(skb, fragstolen);
+	return true;
+}
+
+/*
+ * Put an in-order segment on the receive queue, charged by truesize
+ * (or appended to the last skb there).
  * Return: false when the buffer is full (the segment is dropped).
  */
 static bool nty_stream_queue_rcv(struct sock *sk, struct sk_buff *skb,
@@ -186,10 +217,12 @@ static bool nty_stream_queue_rcv(struct sock *sk, struct sk_buff *skb,
 		nty_stream_consume(sk, skb);
 		return true;
 	}
+	NTY_INC_STATS(sock_net(sk), IN_DELIVERS);
+	if (nty_stream_try_coalesce(sk, skb))
+		return true;
 	skb_set_owner_r(skb, sk);
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	trace_nty_sock_enqueue(sk, skb, NTY_Q_RECEIVE);
-	NTY_INC_STATS(sock_net(sk), IN_DELIVERS);
 	return true;
 }
 
@@ -305,6 +338,52 @@ static void nty_stream_challenge_ack(struct sock *sk,
 	nty_stream_send_ack(sk);
 }
 
+/*
+ * tcp_prune_ofo_queue(): the bytes at rcv_nxt found no room because
+ * segments held past the hole fill the buffer, so the hole could never
+ * fill and the connection would stall for good (a peer can do this on
+ * purpose, or a window that promised more than small segments cost).
+ * Drop held segments from the far end until @skb fits and the window is
+ * open again; the sender sends them again.
+ * Return: true if anything was dropped.
+ */
+static bool nty_stream_prune_ofo(struct sock *sk, const struct sk_buff *skb)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	int need = skb->truesize + 2 * nty_seg_truesize(ts);
+	struct sk_buff *last;
+	bool pruned = false;
+
+	/*
+	 * Room for @skb and two segments more, so that the window reopens
+	 * by an MSS at least, whatever the rounding of its field.
+	 */
+	while ((last = skb_peek_tail(&ts->ofo_queue)) &&
+	       atomic_read(&sk->sk_rmem_alloc) + need >
+	       READ_ONCE(sk->sk_rcvbuf)) {
+		__skb_unlink(last, &ts->ofo_queue);
+		/*
+		 * Its journey ended at the out-of-order queue, and its cb
+		 * holds sequence numbers where the addresses were.
+		 */
+		NTY_SKB_CB(last)->t_rcv = 0;
+		nty_sk_drop(sk, last, NTY_DROP_OFO_PRUNE);
+		pruned = true;
+	}
+	if (pruned)
+		sk_mem_reclaim(sk);
+	return pruned;
+}
+
+/* Does @skb fill the hole at rcv_nxt? */
+static bool nty_stream_at_hole(const struct nty_stream_sock *ts, u32 seq,
+			       u32 end_seq)
+{
+	return !skb_queue_empty(&ts->ofo_queue) &&
+	       !nty_seq_after(seq, ts->rcv_nxt) &&
+	       nty_seq_after(end_seq, ts->rcv_nxt);
+}
+
 /* Learn how much payload a truesize byte carries (TCP's scaling_ratio). */
 static void nty_stream_rcv_ratio(struct nty_stream_sock *ts,
 				 const struct sk_buff *skb)
@@ -344,6 +423,12 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 		nty_sk_drop(sk, skb, NTY_DROP_DUP_SEG);
 		return false;
 	case NTY_SEG_OUT_OF_WINDOW:
+		/*
+		 * The hole's bytes, refused because out-of-order data took
+		 * the window: make room, so that the ACK reopens it.
+		 */
+		if (nty_stream_at_hole(ts, seq, end_seq))
+			nty_stream_prune_ofo(sk, skb);
 		nty_stream_send_dupack(sk, skb);
 		nty_sk_drop(sk, skb, NTY_DROP_OUT_OF_WINDOW);
 		return false;
@@ -378,6 +463,9 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 	}
 
 	kind = skb->len ? nty_rmem_check(sk, skb) : __NTY_DROP_MAX;
+	if (kind != __NTY_DROP_MAX && nty_stream_at_hole(ts, seq, end_seq) &&
+	    nty_stream_prune_ofo(sk, skb))
+		kind = nty_rmem_check(sk, skb);
 	if (kind != __NTY_DROP_MAX) {
 		atomic_inc(&sk->sk_drops);
 		nty_sk_drop(sk, skb, kind);

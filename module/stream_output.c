@@ -43,12 +43,6 @@ int nty_stream_mss(struct net *net, int ifindex)
 	return mss > 0 ? mss : 0;
 }
 
-/* What a full segment costs the receive buffer, by the measured ratio. */
-static int nty_seg_truesize(const struct nty_stream_sock *ts)
-{
-	return ((u32)(ts->mss ?: 1) << 8) / max(ts->rcv_ratio, 1U);
-}
-
 /**
  * nty_window_now - the window the free receive buffer allows now
  * @sk: the connection

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/time.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
@@ -492,6 +493,148 @@ TEST_F_TIMEOUT(hostile, orphan_on_zero_window_gives_up, 60)
 	EXPECT_EQ(0, connections_on(7204));
 	write_file("/proc/sys/net/nty/max_orphans", "16384");
 	write_file("/proc/sys/net/nty/orphan_retries", "0");
+	close(lfd);
+	raw_close(&p);
+}
+
+/* The receive buffer a socket is charged for now (SO_MEMINFO). */
+static long rmem_alloc(int s)
+{
+	uint32_t mi[SK_MEMINFO_VARS];
+	socklen_t l = sizeof(mi);
+
+	return getsockopt(s, SOL_SOCKET, SO_MEMINFO, mi, &l) ? -1 :
+	       mi[SK_MEMINFO_RMEM_ALLOC];
+}
+
+/*
+ * A peer that sends past a hole until segments held out of order fill the
+ * receive buffer, then the hole's bytes: the held segments are pruned
+ * from the far end (OfoPruned, drop kind ofo_pruned) so that the hole can
+ * fill.  Before the prune the hole's bytes were refused for ever (out of
+ * window, or rcvbuf) and the connection stalled, which is how NTY streams
+ * of 64-byte writes once stalled over virtio-net.
+ */
+TEST_F(hostile, ofo_queue_filling_the_buffer_pruned_for_the_hole)
+{
+	static unsigned char data[64 * 801], got[64 * 801];
+	struct raw_peer p = { .sport = 31005, .dport = 7205 };
+	long long pr0, k0, oow0, rb0;
+	uint32_t una, ack = 0;
+	struct ntyhdr nh;
+	int lfd, s, i, j, n, tries;
+
+	pattern(data, sizeof(data), 0);
+	lfd = listener(7205);
+	ASSERT_GE(lfd, 0);
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	una = p.snd_nxt;
+	pr0 = nty_snmp("OfoPruned");
+	oow0 = nty_snmp("OutOfWindowSegs");
+	rb0 = nty_snmp("RcvbufErrors");
+	k0 = drops_of("ofo_pruned");
+	ASSERT_GE(k0, 0);
+
+	/* 800 segments of 64 bytes past a 64-byte hole: more than fit. */
+	enter_ns(NS_P);
+	for (i = 1; i <= 800; i++)
+		ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 64 * i,
+				      data + 64 * i, 64));
+	while (!raw_recv(&p, &nh, 300))
+		;
+	enter_ns(NS_N);
+	/* The buffer filled: the last segments found no room. */
+	EXPECT_LT(0, nty_snmp("RcvbufErrors") - rb0 +
+		     nty_snmp("OutOfWindowSegs") - oow0);
+	EXPECT_EQ(0, nty_snmp("OfoPruned") - pr0);
+
+	/* The hole, until it is taken (the first may meet a closed window). */
+	enter_ns(NS_P);
+	for (tries = 0; tries < 3; tries++) {
+		ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una, data, 64));
+		while (!raw_recv(&p, &nh, 300))
+			ack = ntohl(nh.ack_seq);
+		if (ack != una)
+			break;
+	}
+	EXPECT_LE(tries, 1);
+	/* Taken, and the held segments next to it with it. */
+	EXPECT_LT(una + 64, ack);
+	EXPECT_EQ(0, (ack - una) % 64);
+	enter_ns(NS_N);
+	EXPECT_LT(0, nty_snmp("OfoPruned") - pr0);
+	EXPECT_EQ(nty_snmp("OfoPruned") - pr0, drops_of("ofo_pruned") - k0);
+	EXPECT_EQ(ack - una, read_all(s, got, ack - una));
+	EXPECT_EQ(0, memcmp(got, data, ack - una));
+
+	/* The pruned ones again, 50 at a time: the stream arrives whole. */
+	for (i = (ack - una) / 64; i <= 800; i += n) {
+		n = 801 - i < 50 ? 801 - i : 50;
+		enter_ns(NS_P);
+		for (j = i; j < i + n; j++)
+			ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 64 * j,
+					      data + 64 * j, 64));
+		enter_ns(NS_N);
+		ASSERT_EQ(64 * n, read_all(s, got + 64 * i, 64 * n));
+	}
+	EXPECT_EQ(0, memcmp(got, data, sizeof(data)));
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, una + sizeof(data), NULL, 0));
+	sleep_ms(100);
+	close(s);
+	close(lfd);
+	raw_close(&p);
+}
+
+/*
+ * Small in-order segments are appended to the receive queue's last skb
+ * (RcvCoalesce, as TCPRcvCoalesce): 100 segments of 8 bytes cost far less
+ * than 100 skbs, and the bytes read back in order.
+ */
+TEST_F(hostile, small_segments_coalesced_in_the_receive_queue)
+{
+	static unsigned char data[800], got[800];
+	struct raw_peer p = { .sport = 31006, .dport = 7206 };
+	long long co0;
+	long r1, r100;
+	struct ntyhdr nh;
+	uint32_t una;
+	int lfd, s, i;
+
+	pattern(data, sizeof(data), 0);
+	lfd = listener(7206);
+	ASSERT_GE(lfd, 0);
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	una = p.snd_nxt;
+	co0 = nty_snmp("RcvCoalesce");
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una, data, 8));
+	sleep_ms(100);
+	enter_ns(NS_N);
+	r1 = rmem_alloc(s);
+	ASSERT_LT(0, r1);
+	enter_ns(NS_P);
+	for (i = 1; i < 100; i++)
+		ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 8 * i, data + 8 * i,
+				      8));
+	while (!raw_recv(&p, &nh, 300))
+		;
+	EXPECT_EQ(una + 800, ntohl(nh.ack_seq));
+	enter_ns(NS_N);
+	r100 = rmem_alloc(s);
+	TH_LOG("rmem: %ld after one segment, %ld after 100; %lld coalesced",
+	       r1, r100, nty_snmp("RcvCoalesce") - co0);
+	EXPECT_LT(50, nty_snmp("RcvCoalesce") - co0);
+	EXPECT_GT(r1 * 50, r100);
+	EXPECT_EQ(800, read_all(s, got, 800));
+	EXPECT_EQ(0, memcmp(got, data, 800));
+	EXPECT_EQ(0, rmem_alloc(s));
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, una + 800, NULL, 0));
+	sleep_ms(100);
+	close(s);
 	close(lfd);
 	raw_close(&p);
 }
