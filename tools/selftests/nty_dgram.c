@@ -275,10 +275,11 @@ TEST_F(dgram, ten_thousand_in_order)
 	long long del0, drops0;
 	unsigned char buf[64];
 	uint32_t seq;
-	long core0, nty0;
+	long core0, nty0, rmem0;
 	char val[32];
 
 	enter_init_ns();
+	rmem0 = raise_core_rmem_max(33554432);
 	core0 = read_long("/proc/sys/net/core/netdev_max_backlog");
 	nty0 = read_long("/proc/sys/net/nty/max_backlog");
 
@@ -315,6 +316,7 @@ TEST_F(dgram, ten_thousand_in_order)
 	write_file("/proc/sys/net/core/netdev_max_backlog", val);
 	snprintf(val, sizeof(val), "%ld", nty0);
 	write_file("/proc/sys/net/nty/max_backlog", val);
+	restore_core_rmem_max(rmem0);
 }
 
 /* Raw frames from AF_PACKET in nty-a: every malformed class. */

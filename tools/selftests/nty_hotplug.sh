@@ -23,6 +23,9 @@ ip -n hp-b link set hb address $MAC_B up
 $B sh -c 'echo 1 >/sys/class/net/hb/ntynic/irq_cpus'
 # Room for a whole burst of page-sized NIC frames: none lost to a slow reader.
 $B sh -c 'echo 4194304 >/proc/sys/net/nty/rmem_max'
+# Before 6.6 SO_RCVBUF is clamped by net.core.rmem_max instead (compat.h).
+core_rmem=$(cat /proc/sys/net/core/rmem_max)
+[ "$core_rmem" -ge 4194304 ] || echo 4194304 >/proc/sys/net/core/rmem_max
 echo 2 >/proc/sys/net/nty/rps_cpus
 
 # burst NAME: 300 datagrams from hp-a, all of them received in hp-b.
@@ -44,6 +47,7 @@ echo 1 >$cpu1
 tap_check after_online "$(cat "$tmp/online" 2>/dev/null)" burst online
 
 echo 0 >/proc/sys/net/nty/rps_cpus
+echo "$core_rmem" >/proc/sys/net/core/rmem_max
 ip netns del hp-a
 ip netns del hp-b
 rm -rf "$tmp"

@@ -398,7 +398,7 @@ TEST_F_TIMEOUT(iso, socket_memory_charged_to_budget_and_memcg, 120)
 	const long slack = 2 * 256 + NSOCK;
 	int fd[NSOCK], i, sync[2], go[2];
 	long long rcv0;
-	long pm0, pages, cur0, cur1, cur2;
+	long pm0, pages, cur0, cur1, cur2, rmem0;
 	char cmd[64], c;
 	pid_t pid;
 
@@ -432,6 +432,7 @@ TEST_F_TIMEOUT(iso, socket_memory_charged_to_budget_and_memcg, 120)
 	mkdir(CG "/nty-sock", 0755);
 	ASSERT_EQ(0, pipe(sync));
 	ASSERT_EQ(0, pipe(go));
+	rmem0 = raise_core_rmem_max(4194304);
 	pid = fork();
 	if (pid == 0) {
 		int one = 1 << 21, r;
@@ -468,6 +469,8 @@ TEST_F_TIMEOUT(iso, socket_memory_charged_to_budget_and_memcg, 120)
 	EXPECT_LE(cur2 - cur0, 256L << 10);
 	enter_ns("nty-b");
 	write_file("/proc/sys/net/nty/rmem_max", "212992");
+	enter_init_ns();
+	restore_core_rmem_max(rmem0);
 	rmdir(CG "/nty-sock");
 }
 

@@ -39,7 +39,7 @@ tap_check modes_all_present "a mode is missing" \
 	test "$(grep -o '"mode": "[a-z]*"' "$out/raw.jsonl" | sort -u | wc -l)" -eq 4
 "$top/scripts/bench-report" "$out" >"$out/report.log" 2>&1
 tap_check report_json "$(tail -3 "$out/report.log")" \
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d["comparisons"]) == 21 and d["measurements"] else 1)' "$out/results.json"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d["comparisons"]) == 22 and d["measurements"] else 1)' "$out/results.json"
 tap_check report_charts "charts missing: $(tail -3 "$out/report.log")" \
 	test -s "$out/ratios.png" -a -s "$out/latency.png" -a -s "$out/results.md"
 rm -rf "$out"

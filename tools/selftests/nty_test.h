@@ -88,6 +88,33 @@ static inline long drops_of(const char *kind)
 	return n;
 }
 
+/*
+ * Before 6.6 a family cannot see SOL_SOCKET options first, so SO_RCVBUF
+ * is clamped by net.core.rmem_max rather than net.nty.rmem_max
+ * (module/compat.h): a test that needs a large buffer raises both.  Call
+ * from the initial namespace; returns the old value, for
+ * restore_core_rmem_max().
+ */
+static inline long raise_core_rmem_max(long bytes)
+{
+	long old = read_long("/proc/sys/net/core/rmem_max");
+	char val[32];
+
+	if (old < bytes) {
+		snprintf(val, sizeof(val), "%ld", bytes);
+		write_file("/proc/sys/net/core/rmem_max", val);
+	}
+	return old;
+}
+
+static inline void restore_core_rmem_max(long old)
+{
+	char val[32];
+
+	snprintf(val, sizeof(val), "%ld", old);
+	write_file("/proc/sys/net/core/rmem_max", val);
+}
+
 static inline void sleep_ms(int ms)
 {
 	usleep(ms * 1000);
