@@ -223,6 +223,13 @@ static int server_socket(void)
 			die("bind packet");
 		return fd;
 	}
+	/*
+	 * As a TCP server does: the last run's connections may still hold
+	 * the port (TIME_WAIT lasts a second), and a fast kernel starts the
+	 * next run sooner than that.
+	 */
+	if (o.proto == P_NTY_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
 	len = server_addr(&ss, PORT);
 	if (o.proto == P_NTY_DGRAM || o.proto == P_NTY_STREAM)
 		((struct sockaddr_nty *)&ss)->snty_ifindex = 0;

@@ -34,7 +34,7 @@ for line in open(sys.argv[1]):
 sys.exit(1 if bad else 0)
 PY
 }
-tap_check rows_complete_with_traffic "a row failed, is incomplete or moved nothing" check_rows
+tap_check rows_complete_with_traffic "a row failed, is incomplete or moved nothing: $(grep FAILED "$out/run.log")" check_rows
 tap_check modes_all_present "a mode is missing" \
 	test "$(grep -o '"mode": "[a-z]*"' "$out/raw.jsonl" | sort -u | wc -l)" -eq 4
 "$top/scripts/bench-report" "$out" >"$out/report.log" 2>&1
