@@ -13,6 +13,7 @@
 #include <net/sock.h>
 
 #include "nty.h"
+#include "observe.h"
 #include "trace.h"
 
 /**
@@ -36,19 +37,15 @@ int nty_check_addr(const struct sockaddr *uaddr, int len)
 	return 0;
 }
 
-static void nty_sock_destruct(struct sock *sk)
+/**
+ * nty_sock_destruct - sk_destruct of every NTY socket, once the last
+ *	reference is gone
+ * @sk: the socket; a type with queues of its own empties them first
+ */
+void nty_sock_destruct(struct sock *sk)
 {
-	struct nty_stream_sock *ts = nty_ts(sk);
-	struct sk_buff *skb;
-
 	/* Frames an RCU reader queued after close. */
 	skb_queue_purge(&sk->sk_receive_queue);
-	if (sk->sk_type == SOCK_STREAM) {
-		skb_queue_purge(&ts->ofo_queue);
-		skb_queue_purge(&ts->prequeue);
-		while ((skb = __skb_dequeue(&sk->sk_write_queue)))
-			nty_wmem_free_skb(sk, skb);
-	}
 	/* Every charge is back: return the socket's share of net.nty.mem. */
 	sk_mem_reclaim_final(sk);
 	WARN_ON_ONCE(atomic_read(&sk->sk_rmem_alloc));
@@ -103,57 +100,32 @@ void nty_sklist_del(struct sock *sk)
 	spin_unlock_bh(&nn->sklist_lock);
 }
 
-/**
- * nty_sock_backlog - stage 5 for a socket a user context owns: the frame
- *	waits on the socket backlog until release_sock() (claim C8)
- * @sk: the socket, bh_lock_sock() held by the caller; released here
- * @skb: the frame; consumed
- *
- * Bounded by rcvbuf + sndbuf as sk_receive_skb() bounds it
- * (SockBacklogDrops); a stream by what tcp_add_backlog() allows, since
- * the backlog's length is reset only once release_sock() has drained it
- * all, while the receive queue fills from it, and a train (gso.c) brings
- * 64 KB at once.
- *
- * Return: 0 when queued, -ENOBUFS when dropped.
+/*
+ * Stage 8 for a socket a user context owns: the frame waits on the
+ * socket backlog until release_sock() (claim 8), bounded by @limit
+ * (SockBacklogDrops).
  */
-int nty_sock_backlog(struct sock *sk, struct sk_buff *skb)
-	__releases(&sk->sk_lock.slock)
+static int nty_sock_add_backlog(struct sock *sk, struct sk_buff *skb,
+				u32 limit)
 {
-	struct net *net = sock_net(sk);
-	u64 limit;
-
-	if (sk->sk_type == SOCK_STREAM)
-		limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
-			((u32)READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
-	else
-		limit = (u64)READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf);
-	if (likely(!sk_add_backlog(sk, skb, min_t(u64, limit, UINT_MAX)))) {
+	if (likely(!sk_add_backlog(sk, skb, limit))) {
 		trace_nty_sock_enqueue(sk, skb, NTY_Q_BACKLOG);
-		bh_unlock_sock(sk);
-		NTY_INC_STATS(net, SOCK_BACKLOG_QUEUED);
+		NTY_INC_STATS(sock_net(sk), SOCK_BACKLOG_QUEUED);
 		return 0;
 	}
-	bh_unlock_sock(sk);
 	atomic_inc(&sk->sk_drops);
 	nty_sk_drop(sk, skb, NTY_DROP_SOCK_BACKLOG);
 	return -ENOBUFS;
 }
 
-/**
- * nty_sock_filter - run the socket's filter (SO_ATTACH_FILTER) on a frame
- * @sk: the socket the frame is for
- * @skb: the frame, data at the payload, its NTY header just before
- *
+/*
  * As udp_queue_rcv_one_skb() and tcp_filter() call sk_filter_trim_cap():
- * the program sees the frame from its NTY header on (offset 0 is the
- * version byte, "len" the header plus payload), may trim it to no less
- * than the header, or drop it (socket_filter, counted in the socket's
- * drops as UDP does).
- *
- * Return: true when the frame was dropped (and freed).
+ * the program (SO_ATTACH_FILTER) sees the frame from its NTY header on
+ * (offset 0 is the version byte, "len" the header plus payload), may trim
+ * it to no less than the header, or drop it (socket_filter, counted in
+ * the socket's drops as UDP does).  Return: true when it was dropped.
  */
-bool nty_sock_filter(struct sock *sk, struct sk_buff *skb)
+static bool nty_sock_filter(struct sock *sk, struct sk_buff *skb)
 {
 	int err;
 
@@ -166,6 +138,41 @@ bool nty_sock_filter(struct sock *sk, struct sk_buff *skb)
 	}
 	__skb_pull(skb, NTY_HLEN);
 	return false;
+}
+
+/**
+ * nty_sock_receive - the door of stage 8: a frame enters a socket
+ * @sk: the socket, RCU protected or referenced by the caller
+ * @skb: the frame, data at the payload; consumed
+ * @subclass: lockdep subclass of @sk's spinlock: 0 from demux,
+ *	SINGLE_DEPTH_NESTING for a listener's child while the listener's
+ *	own spinlock is held (the two are the same lock class)
+ * @limit: bytes the socket backlog may hold (the type's policy)
+ * @rcv: the type's receive function, run under the spinlock when no
+ *	user owns the socket; it consumes the frame
+ *
+ * As __sk_receive_skb(): the socket filter, then the spinlock, then the
+ * type's receive function or, while a user context owns the socket, the
+ * socket backlog; the lock is taken and released here and nowhere else.
+ *
+ * Return: 0 when the frame was taken, -EPERM when the filter dropped it,
+ * -ENOBUFS when the socket backlog was full, or what @rcv returned.
+ */
+int nty_sock_receive(struct sock *sk, struct sk_buff *skb, int subclass,
+		     u32 limit, int (*rcv)(struct sock *sk, struct sk_buff *skb))
+{
+	int ret;
+
+	if (nty_sock_filter(sk, skb))
+		return -EPERM;
+	nty_stamp(skb, NTY_STAMP_SOCK);
+	spin_lock_nested(&sk->sk_lock.slock, subclass);
+	if (sock_owned_by_user(sk))
+		ret = nty_sock_add_backlog(sk, skb, limit);
+	else
+		ret = rcv(sk, skb);
+	spin_unlock(&sk->sk_lock.slock);
+	return ret;
 }
 
 /**

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stage 3, the per-CPU backlog, as net/core/dev.c's enqueue_to_backlog()
+ * Stage 5, the per-CPU backlog, as net/core/dev.c's enqueue_to_backlog()
  * and process_backlog() do it.  Every CPU has an input queue bounded by
  * the max_backlog sysctl and a real napi_struct whose poll drains it from
  * NET_RX_SOFTIRQ with the napi_weight sysctl as its weight.  A flow hash
@@ -15,6 +15,7 @@
 #include <linux/jhash.h>
 
 #include "nty.h"
+#include "observe.h"
 #include "trace.h"
 
 /**
@@ -62,20 +63,13 @@ static DEFINE_MUTEX(nty_rps_lock);
  * dissector that NTY needs: sender MAC and both ports.  Frames too short
  * to carry ports hash on the MAC alone; validation drops them later.
  */
-static u32 nty_flow_hash(struct sk_buff *skb)
+static u32 nty_flow_hash(const struct sk_buff *skb)
 {
-	/*
-	 * The sender's MAC as the input stage copied it: pskb_may_pull()
-	 * may move the head, and with it the Ethernet header.
-	 */
-	const u8 *saddr = NTY_SKB_CB(skb)->saddr;
-	const struct ntyhdr *nh;
-	u32 ports = 0;
+	/* As the input stage read them; zero for a frame that is too short. */
+	const struct nty_skb_cb *cb = NTY_SKB_CB(skb);
+	const u8 *saddr = cb->saddr;
+	u32 ports = (__force u32)cb->sport << 16 | (__force u32)cb->dport;
 
-	if (pskb_may_pull(skb, NTY_HLEN)) {
-		nh = (const struct ntyhdr *)skb->data;
-		ports = (__force u32)nh->source << 16 | (__force u32)nh->dest;
-	}
 	return jhash_3words(get_unaligned((const u32 *)saddr),
 			    get_unaligned((const u16 *)(saddr + 4)),
 			    ports ^ skb->skb_iif, 0);
@@ -129,8 +123,6 @@ int nty_enqueue_to_backlog(struct sk_buff *skb)
 	unsigned int qlen;
 	bool full;
 
-	/* The stages behind this one read the interface by index only. */
-	NTY_SKB_CB(skb)->ifindex = skb->dev->ifindex;
 	/* Before the enqueue: from then on another CPU may own the frame. */
 	nty_stamp(skb, NTY_STAMP_BACKLOG);
 
@@ -160,7 +152,7 @@ int nty_enqueue_to_backlog(struct sk_buff *skb)
 		napi_schedule(&sd->napi);
 	return NET_RX_SUCCESS;
 }
-EXPORT_SYMBOL_GPL(nty_enqueue_to_backlog);
+EXPORT_SYMBOL_IF_KUNIT(nty_enqueue_to_backlog);
 
 /*
  * The NAPI poll, run by net_rx_action() with this CPU's budget share.  It
@@ -217,7 +209,7 @@ void nty_softnet_stat(int cpu, struct nty_softnet_stat *st)
 	st->qlen = skb_queue_len_lockless(&sd->input_queue);
 	st->napi_scheduled = test_bit(NAPI_STATE_SCHED, &sd->napi.state);
 }
-EXPORT_SYMBOL_GPL(nty_softnet_stat);
+EXPORT_SYMBOL_IF_KUNIT(nty_softnet_stat);
 
 /**
  * nty_backlog_set_weight - apply the napi_weight sysctl to every poll

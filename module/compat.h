@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The differences between the kernels NTY builds against (the 6.12 test
- * kernel and Debian's stock 6.1), kept here and nowhere else.
+ * kernel and Debian's stock 6.1), kept here and nowhere else.  Kernel
+ * interfaces only: nothing here names an NTY type or function.  ntynic's
+ * files do not include it; they use what both kernels have.
  */
 #ifndef _NTY_COMPAT_H
 #define _NTY_COMPAT_H
@@ -19,6 +21,17 @@
 #include <linux/unaligned.h>
 #else
 #include <asm/unaligned.h>
+#endif
+
+/*
+ * 6.2 added EXPORT_SYMBOL_IF_KUNIT(): what only the KUnit suites
+ * (nty_kunit.ko) may link against.  6.1 has no such namespace: a plain
+ * export, as before.
+ */
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
+#include <kunit/visibility.h>
+#else
+#define EXPORT_SYMBOL_IF_KUNIT(symbol)	EXPORT_SYMBOL_GPL(symbol)
 #endif
 
 /* 6.11 made the ctl_table passed to proc handlers const. */
@@ -105,33 +118,21 @@ static inline void nty_sock_custom_sockopt(struct socket *sock)
 #endif
 }
 
-/* 6.8 added ethtool_puts() for strings without a format. */
-static inline void nty_ethtool_puts(u8 **data, const char *str)
-{
-#if KERNEL_VERSION(6, 8, 0) <= LINUX_VERSION_CODE
-	ethtool_puts(data, str);
-#else
-	ethtool_sprintf(data, "%.*s", ETH_GSTRING_LEN, str);
-#endif
-}
-
-/* 6.10 passed accept()'s flags in a struct proto_accept_arg. */
-int nty_stream_do_accept(struct socket *sock, struct socket *newsock,
-			 int flags, bool kern);
+/*
+ * 6.10 passed accept()'s flags in a struct proto_accept_arg: a family's
+ * accept is declared with NTY_ACCEPT_ARGS and reads them with
+ * NTY_ACCEPT_FLAGS and NTY_ACCEPT_KERN.
+ */
 #if KERNEL_VERSION(6, 10, 0) <= LINUX_VERSION_CODE
-static inline int nty_stream_accept(struct socket *sock,
-				    struct socket *newsock,
-				    struct proto_accept_arg *arg)
-{
-	return nty_stream_do_accept(sock, newsock, arg->flags, arg->kern);
-}
+#define NTY_ACCEPT_ARGS		struct socket *sock, struct socket *newsock, \
+				struct proto_accept_arg *arg
+#define NTY_ACCEPT_FLAGS	(arg->flags)
+#define NTY_ACCEPT_KERN		(arg->kern)
 #else
-static inline int nty_stream_accept(struct socket *sock,
-				    struct socket *newsock, int flags,
-				    bool kern)
-{
-	return nty_stream_do_accept(sock, newsock, flags, kern);
-}
+#define NTY_ACCEPT_ARGS		struct socket *sock, struct socket *newsock, \
+				int flags, bool kern
+#define NTY_ACCEPT_FLAGS	(flags)
+#define NTY_ACCEPT_KERN		(kern)
 #endif
 
 #endif /* _NTY_COMPAT_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stages 5 to 7 for datagram sockets, and their send side: the socket's
+ * Stages 8 to 10 for datagram sockets, and their send side: the socket's
  * queues, the wake-up and the copy to user, as UDP does them.
  *
  * A frame that finds the socket lock owned by a user context goes to the
@@ -16,6 +16,7 @@
 #include <net/sock.h>
 
 #include "nty.h"
+#include "observe.h"
 #include "trace.h"
 
 /*
@@ -28,6 +29,9 @@ static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb,
 {
 	struct net *net = sock_net(sk);
 	enum nty_drop_kind_id kind = __NTY_DROP_MAX;
+
+	/* Under the socket's spinlock (softirq) or owned by its user. */
+	lockdep_assert(lockdep_sock_is_held(sk));
 
 	/* As __sock_queue_rcv_skb(): the buffer first, then the budget. */
 	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
@@ -60,6 +64,12 @@ static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb,
 	return 0;
 }
 
+/* The socket's spinlock is held and no user owns it. */
+static int nty_dgram_rcv_skb(struct sock *sk, struct sk_buff *skb)
+{
+	return nty_dgram_queue_rcv_skb(sk, skb, NTY_Q_RECEIVE);
+}
+
 /**
  * nty_dgram_rcv - hand a frame to a datagram socket
  * @sk: the socket (RCU protected, SOCK_RCU_FREE)
@@ -69,17 +79,11 @@ static int nty_dgram_queue_rcv_skb(struct sock *sk, struct sk_buff *skb,
  */
 int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb)
 {
-	int ret;
+	/* As sk_receive_skb() bounds a datagram socket's backlog. */
+	u64 limit = (u64)READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf);
 
-	if (nty_sock_filter(sk, skb))
-		return -EPERM;
-	nty_stamp(skb, NTY_STAMP_SOCK);
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk))
-		return nty_sock_backlog(sk, skb);
-	ret = nty_dgram_queue_rcv_skb(sk, skb, NTY_Q_RECEIVE);
-	bh_unlock_sock(sk);
-	return ret;
+	return nty_sock_receive(sk, skb, 0, min_t(u64, limit, UINT_MAX),
+				nty_dgram_rcv_skb);
 }
 
 static int nty_dgram_backlog_rcv(struct sock *sk, struct sk_buff *skb)
@@ -208,7 +212,7 @@ static int nty_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 
 	if (nty_fail_send_alloc()) {
 		err = -ENOBUFS;
-		NTY_INC_STATS(net, OUT_DROPS);
+		nty_output_failed(net, 1, err);
 		goto out_dev;
 	}
 	/*
@@ -231,32 +235,15 @@ static int nty_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 			 NTY_HLEN + len);
 	nty_csum_partial(skb);
 
-	skb->protocol = nty_ethertype_be;
-	skb->dev = dev;
 	skb->priority = READ_ONCE(sk->sk_priority);
 	skb->mark = READ_ONCE(sk->sk_mark);
-	err = -EINVAL;
-	if (dev_hard_header(skb, dev, ntohs(nty_ethertype_be), daddr, NULL,
-			    skb->len) < 0)
-		goto out_free;
-	err = nty_csum_for_dev(skb, dev);
-	if (err)
-		goto out_free;
-
-	err = dev_queue_xmit(skb);
-	if (err > 0)
-		err = net_xmit_errno(err);
+	err = nty_output_dev(net, skb, dev, daddr, 1);
 	dev_put(dev);
-	if (err) {
-		NTY_INC_STATS(net, OUT_DROPS);
-		return err;
-	}
-	NTY_INC_STATS(net, OUT_FRAMES);
-	return len;
+	return err ?: len;
 
 out_free:
-	/* Built but never handed to the device. */
-	NTY_INC_STATS(net, OUT_DROPS);
+	/* Never built whole: not handed to the device. */
+	nty_output_failed(net, 1, err);
 	kfree_skb(skb);
 out_dev:
 	dev_put(dev);

@@ -11,6 +11,8 @@
 #include <linux/seq_file.h>
 
 #include "nty.h"
+#include "observe.h"
+#include "nic.h"
 
 static struct dentry *nty_debugfs_dir;
 
@@ -74,17 +76,24 @@ static const struct nty_debugfs_table nty_drops_table = {
 /**
  * nty_debugfs_init - create /sys/kernel/debug/nty
  *
- * debugfs failures are not fatal, by the kernel's convention.
+ * debugfs failures are not fatal, by the kernel's convention; the probe
+ * the NIC times need is.
  *
- * Return: 0.
+ * Return: 0 or a negative errno.
  */
 int nty_debugfs_init(void)
 {
+	int ret;
+
+	ret = nty_timing_init();
+	if (ret)
+		return ret;
 	nty_debugfs_dir = debugfs_create_dir("nty", NULL);
 	debugfs_create_file("backlog", 0400, nty_debugfs_dir, NULL,
 			    &nty_backlog_fops);
 	nty_debugfs_create_table("drops", nty_debugfs_dir, &nty_drops_table);
 	nty_fault_init(nty_debugfs_dir);
+	nty_nic_debugfs(nty_debugfs_dir);
 	nty_timing_debugfs(nty_debugfs_dir);
 	nty_journey_debugfs(nty_debugfs_dir);
 	return 0;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stage 4, demux: which socket gets a frame.  As UDP does, a connected
+ * Stage 7, demux: which socket gets a frame.  As UDP does, a connected
  * socket matching the full tuple (peer MAC, peer port, local port,
  * ifindex) wins over a socket bound to the local port, and a bound socket
  * on the arrival interface wins over one bound to every interface.
@@ -317,7 +317,7 @@ struct sock *nty_lookup(struct net *net, const struct nty_skb_cb *cb)
 	}
 	return best ? &best->sk : NULL;
 }
-EXPORT_SYMBOL_GPL(nty_lookup);
+EXPORT_SYMBOL_IF_KUNIT(nty_lookup);
 
 static bool nty_bcast_match(const struct nty_sock *ns, struct net *net,
 			    const struct nty_skb_cb *cb)

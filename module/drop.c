@@ -10,14 +10,11 @@
 #include <linux/seq_file.h>
 
 #include "nty.h"
+#include "observe.h"
 #include "trace.h"
 
 static const char * const nty_stage_names[__NTY_STAGE_MAX] = {
-	[NTY_STAGE_RCV]		= "rcv",
-	[NTY_STAGE_BACKLOG]	= "backlog",
-	[NTY_STAGE_PROTOCOL]	= "protocol",
-	[NTY_STAGE_DEMUX]	= "demux",
-	[NTY_STAGE_SOCKET]	= "socket",
+	NTY_DROP_STAGES(NTY_STAGE_NAME, NTY_STAGE_NAME)
 };
 
 struct nty_drop_kind {

@@ -1,8 +1,52 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The lists NTY names things by, each once, for X-macros as the kernel's
+ * dropreason-core.h: the stages a frame is dropped at, the socket queues,
+ * the drop kinds.
+ */
 #ifndef _NTY_DROP_KINDS_H
 #define _NTY_DROP_KINDS_H
 
 #include <net/dropreason.h>
+
+/*
+ * The stages a frame can be dropped at, named once: the drop table, the
+ * journeys and the tracepoints expand this list (stages 4, 5, 6, 7 and 8
+ * of the list at the top).  S(id, name) for each, E() for the last.
+ */
+#define NTY_DROP_STAGES(S, E)						\
+	S(RCV, rcv)							\
+	S(BACKLOG, backlog)						\
+	S(PROTOCOL, protocol)						\
+	S(DEMUX, demux)							\
+	E(SOCKET, socket)
+
+#define NTY_STAGE_ENUM(id, name)	NTY_STAGE_##id,
+enum nty_stage {
+	NTY_DROP_STAGES(NTY_STAGE_ENUM, NTY_STAGE_ENUM)
+	__NTY_STAGE_MAX
+};
+
+#undef NTY_STAGE_ENUM
+
+/* The socket queues a frame can take (nty:nty_sock_enqueue), named once. */
+#define NTY_SOCK_QUEUES(S, E)						\
+	S(RECEIVE, receive)						\
+	S(BACKLOG, backlog)						\
+	S(PREQUEUE, prequeue)						\
+	E(OFO, ofo)
+
+#define NTY_Q_ENUM(id, name)	NTY_Q_##id,
+enum nty_sock_queue {
+	NTY_SOCK_QUEUES(NTY_Q_ENUM, NTY_Q_ENUM)
+	__NTY_Q_MAX
+};
+
+#undef NTY_Q_ENUM
+
+/* For a name table: [NTY_STAGE_RCV] = "rcv", ... */
+#define NTY_STAGE_NAME(id, name)	[NTY_STAGE_##id] = #name,
+#define NTY_Q_NAME(id, name)		[NTY_Q_##id] = #name,
 
 /*
  * Every kind of drop (drop.c gives each its stage, counter and reason),

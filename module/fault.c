@@ -2,13 +2,14 @@
 /*
  * Failure points for the kernel's fault-injection framework, so that a
  * stage can be made to fail on demand and its counters and drop reasons
- * watched: /sys/kernel/debug/nty/fail_{backlog,sock_enqueue,send_alloc,
- * nic_refill}/
+ * watched: /sys/kernel/debug/nty/fail_{backlog,sock_enqueue,send_alloc}/
+ * (ntynic has its own, fail_nic_refill, in nic.c)
  * take probability, interval, times, space and verbose as every fault_attr
  * does (Documentation/fault-injection/fault-injection.rst).  Built only
  * when the kernel has CONFIG_FAULT_INJECTION.
  */
 #include "nty.h"
+#include "observe.h"
 
 #ifdef CONFIG_FAULT_INJECTION
 #include <linux/fault-inject.h>
@@ -16,7 +17,6 @@
 static DECLARE_FAULT_ATTR(nty_fail_backlog_attr);
 static DECLARE_FAULT_ATTR(nty_fail_sock_enqueue_attr);
 static DECLARE_FAULT_ATTR(nty_fail_send_alloc_attr);
-static DECLARE_FAULT_ATTR(nty_fail_nic_refill_attr);
 
 /* A disarmed point costs one load, not should_fail()'s random draw. */
 static bool nty_should_fail(struct fault_attr *attr)
@@ -55,16 +55,6 @@ bool nty_fail_send_alloc(void)
 }
 
 /**
- * nty_fail_nic_refill - should this ntynic RX buffer allocation fail?
- *
- * Return: true to leave the descriptor without a buffer.
- */
-bool nty_fail_nic_refill(void)
-{
-	return nty_should_fail(&nty_fail_nic_refill_attr);
-}
-
-/**
  * nty_fault_init - expose the failure points under @dir
  * @dir: /sys/kernel/debug/nty
  */
@@ -76,8 +66,6 @@ void nty_fault_init(struct dentry *dir)
 				  &nty_fail_sock_enqueue_attr);
 	fault_create_debugfs_attr("fail_send_alloc", dir,
 				  &nty_fail_send_alloc_attr);
-	fault_create_debugfs_attr("fail_nic_refill", dir,
-				  &nty_fail_nic_refill_attr);
 #endif
 }
 

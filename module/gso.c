@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stage 0 of the send side, segmentation offload, as GSO is for TCP.
+ * Segmentation offload, as GSO is for TCP: on the send side before the
+ * device, and at stage 4 for a train a device forwarded whole.
  *
  * A push with several stream segments ready hands the device one skb, a
  * train: an empty carrier (the Ethernet header only) whose frag_list holds
@@ -99,7 +100,7 @@ struct sk_buff *nty_gso_split(struct sk_buff *carrier)
 	skb_gso_reset(carrier);
 	return segs;
 }
-EXPORT_SYMBOL_GPL(nty_gso_split);
+EXPORT_SYMBOL_IF_KUNIT(nty_gso_split);
 
 /*
  * The packet_offload callback: validate_xmit_skb() calls it for a train
@@ -156,7 +157,7 @@ void nty_gso_train(struct sk_buff *carrier, struct sk_buff *segs,
 	shinfo->gso_segs = n;
 	shinfo->gso_type = SKB_GSO_FRAGLIST;
 }
-EXPORT_SYMBOL_GPL(nty_gso_train);
+EXPORT_SYMBOL_IF_KUNIT(nty_gso_train);
 
 /**
  * nty_gso_init - register the offload under the EtherType in use

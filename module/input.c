@@ -1,17 +1,61 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stage 2, the packet_type handler: __netif_receive_skb_core() calls
+ * Stage 4, the packet_type handler: __netif_receive_skb_core() calls
  * nty_rcv() for every frame of EtherType ETH_P_NTY, after the ETH_P_ALL
  * taps (tcpdump) have had their copy and beside ip_rcv().  Like ip_rcv()
  * behind RPS, it does no protocol work: it takes ownership of the frame,
  * counts it and hands it to the backlog, whose steering picks the CPU.
  */
+#include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 
 #include "nty.h"
+#include "observe.h"
 #include "trace.h"
 
 static struct packet_type nty_packet_type;
+
+/*
+ * The frame's cb, filled here and nowhere else, as tcp_v4_fill_cb() fills
+ * TCP's: the device, the sender's MAC and whether it was sent to a group,
+ * and the ports and type its header claims.  The header is checked only
+ * later (protocol.c); until then the ports are what steering (backlog.c)
+ * and a dropped frame's journey show, and a frame too short to carry them
+ * shows none.  @more: the frame came in a train and more of it follows.
+ *
+ * NTY addresses stations by MAC: a frame without an Ethernet header (tun
+ * with packet information, GRE, an L3 device) has no sender to read, and
+ * eth_hdr() would read the NTY header as one.  Return: false for those.
+ */
+static bool nty_fill_cb(struct sk_buff *skb, bool more)
+{
+	struct nty_skb_cb *cb = NTY_SKB_CB(skb);
+	const struct ntyhdr *nh;
+	struct ntyhdr buf;
+
+	/* The tail of skb->cb is struct sock_skb_cb's. */
+	BUILD_BUG_ON(offsetofend(struct nty_skb_cb, d_irq) >
+		     sizeof(skb->cb) - sizeof(struct sock_skb_cb));
+	memset(cb, 0, offsetofend(struct nty_skb_cb, d_irq));
+	cb->ifindex = skb->dev->ifindex;
+	if (unlikely((skb->dev->type != ARPHRD_ETHER &&
+		      skb->dev->type != ARPHRD_LOOPBACK) ||
+		     !skb_mac_header_was_set(skb) ||
+		     skb_mac_header_len(skb) < ETH_HLEN))
+		return false;
+	ether_addr_copy(cb->saddr, eth_hdr(skb)->h_source);
+	cb->bcast = skb->pkt_type == PACKET_BROADCAST ||
+		    skb->pkt_type == PACKET_MULTICAST;
+	cb->gso_more = more;
+	nh = skb_header_pointer(skb, 0, sizeof(buf), &buf);
+	if (nh) {
+		cb->sport = nh->source;
+		cb->dport = nh->dest;
+		cb->sk_type = nh->type == NTY_TYPE_DGRAM ? SOCK_DGRAM :
+							   SOCK_STREAM;
+	}
+	return true;
+}
 
 /* One frame, on its own or out of a train (@more: the train goes on). */
 static int nty_rcv_frame(struct net *net, struct sk_buff *skb, bool more)
@@ -25,22 +69,13 @@ static int nty_rcv_frame(struct net *net, struct sk_buff *skb, bool more)
 		NTY_INC_STATS(net, IN_DISCARDS);
 		return NET_RX_DROP;
 	}
-	/*
-	 * NTY addresses stations by MAC: a frame without an Ethernet header
-	 * (tun with packet information, GRE, an L3 device) has no sender
-	 * to read, and eth_hdr() would read the NTY header as one.
-	 */
-	if (unlikely((skb->dev->type != ARPHRD_ETHER &&
-		      skb->dev->type != ARPHRD_LOOPBACK) ||
-		     !skb_mac_header_was_set(skb) ||
-		     skb_mac_header_len(skb) < ETH_HLEN)) {
-		memset(NTY_SKB_CB(skb), 0, sizeof(struct nty_skb_cb));
+	if (unlikely(!nty_fill_cb(skb, more))) {
 		nty_drop(net, skb, NTY_DROP_NOT_ETHER);
 		return NET_RX_DROP;
 	}
 	trace_nty_rcv(skb);
-	nty_stamp_rcv(skb);
-	NTY_SKB_CB(skb)->gso_more = more;
+	if (nty_timing_on())
+		nty_stamp_rcv(skb);
 
 	/* Frames for another host: a promiscuous tap saw them, we do not. */
 	if (unlikely(skb->pkt_type == PACKET_OTHERHOST ||

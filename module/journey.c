@@ -19,6 +19,7 @@
 #include <linux/vmalloc.h>
 
 #include "nty.h"
+#include "observe.h"
 
 static unsigned int journey_len = 256;
 module_param(journey_len, uint, 0444);
@@ -61,11 +62,8 @@ static DEFINE_SPINLOCK(nty_journey_lock);
 static int nty_filter_port;
 static int nty_filter_ifindex;
 
-static const char * const nty_queue_names[] = {
-	[NTY_Q_RECEIVE]		= "receive",
-	[NTY_Q_BACKLOG]		= "backlog",
-	[NTY_Q_PREQUEUE]	= "prequeue",
-	[NTY_Q_OFO]		= "ofo",
+static const char * const nty_queue_names[__NTY_Q_MAX] = {
+	NTY_SOCK_QUEUES(NTY_Q_NAME, NTY_Q_NAME)
 };
 
 static bool nty_journey_wanted(const struct nty_skb_cb *cb)

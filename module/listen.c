@@ -18,8 +18,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
-#include "nty.h"
-#include "stream_seq.h"
+#include "stream.h"
 
 static struct nty_request *nty_request_find(struct nty_stream_sock *ts,
 					    const struct nty_skb_cb *cb)
@@ -253,6 +252,8 @@ void nty_listen_rcv(struct sock *sk, struct sk_buff *skb)
 	struct net *net = sock_net(sk);
 	struct nty_request *req;
 	u8 flags = th->flags;
+
+	lockdep_assert(lockdep_sock_is_held(sk));
 
 	if (flags & NTY_F_RST) {
 		req = nty_request_find(ts, NTY_SKB_CB(skb));

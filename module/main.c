@@ -14,11 +14,13 @@
 #include <linux/socket.h>
 
 #include "nty.h"
+#include "observe.h"
+#include "nic.h"
 
 int nty_family = AF_NTY;
 module_param_named(family, nty_family, int, 0444);
 MODULE_PARM_DESC(family, "Address family number to register (default 19, below AF_MAX)");
-EXPORT_SYMBOL_GPL(nty_family);
+EXPORT_SYMBOL_IF_KUNIT(nty_family);
 
 static int ethertype = ETH_P_NTY;
 module_param(ethertype, int, 0444);

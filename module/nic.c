@@ -13,15 +13,21 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/debugfs.h>
 #include <linux/etherdevice.h>
+#include <linux/fault-inject.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/slab.h>
 #include <net/rtnetlink.h>
+#include <uapi/linux/nty.h>
 
-#include "nty.h"
 #include "nic.h"
+
+/* The one place the driver's tracepoints are instantiated. */
+#define CREATE_TRACE_POINTS
+#include "nic_trace.h"
 
 static struct rtnl_link_ops nty_nic_link_ops;
 
@@ -123,7 +129,6 @@ int nty_nic_channels_down(struct net_device *dev)
 		spin_unlock_bh(&q->rx_lock);
 		nty_nic_irq_stop(q);
 		napi_disable(&q->napi);
-		WRITE_ONCE(q->poll_cpu, -1);
 		nty_nic_tx_reap(q, 0);
 		netdev_tx_reset_queue(netdev_get_tx_queue(dev, i));
 		nty_nic_rings_free(q);
@@ -188,7 +193,6 @@ static int nty_nic_dev_init(struct net_device *dev)
 		spin_lock_init(&q->rx_lock);
 		nty_nic_irq_init(q);
 		q->irq_cpu = cpumask_local_spread(i, NUMA_NO_NODE);
-		q->poll_cpu = -1;
 		u64_stats_init(&q->stats.rx_syncp);
 		u64_stats_init(&q->stats.ring_syncp);
 		u64_stats_init(&q->stats.irq_syncp);
@@ -234,7 +238,7 @@ static void nty_nic_get_stats64(struct net_device *dev,
 	s->tx_dropped = atomic64_read(&nic->tx_no_peer);
 }
 
-const struct net_device_ops nty_nic_netdev_ops = {
+static const struct net_device_ops nty_nic_netdev_ops = {
 	.ndo_init		= nty_nic_dev_init,
 	.ndo_uninit		= nty_nic_dev_uninit,
 	.ndo_open		= nty_nic_open,
@@ -503,6 +507,38 @@ static struct rtnl_link_ops nty_nic_link_ops = {
 	.get_num_tx_queues	= nty_nic_num_queues,
 	.get_num_rx_queues	= nty_nic_num_queues,
 };
+
+#ifdef CONFIG_FAULT_INJECTION
+static DECLARE_FAULT_ATTR(nty_nic_fail_refill_attr);
+
+/**
+ * nty_nic_fail_refill - should this RX buffer allocation fail?
+ *
+ * A disarmed point costs one load, not should_fail()'s random draw.
+ *
+ * Return: true to leave the descriptor without a buffer.
+ */
+bool nty_nic_fail_refill(void)
+{
+	return unlikely(READ_ONCE(nty_nic_fail_refill_attr.probability)) &&
+	       should_fail(&nty_nic_fail_refill_attr, 1);
+}
+#endif
+
+/**
+ * nty_nic_debugfs - the driver's failure point, fail_nic_refill, in @dir
+ * @dir: a debugfs directory its caller owns (NTY's)
+ *
+ * A driver's own fault_attr, as netdevsim keeps its own: it starves the
+ * RX rings of buffers whatever protocol runs over them.
+ */
+void nty_nic_debugfs(struct dentry *dir)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	fault_create_debugfs_attr("fail_nic_refill", dir,
+				  &nty_nic_fail_refill_attr);
+#endif
+}
 
 /**
  * nty_nic_init - register the ntynic link type

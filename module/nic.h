@@ -41,12 +41,16 @@ enum nty_nic_desc_state {
  * @page: its buffer
  * @len: frame length, valid once DONE
  * @state: enum nty_nic_desc_state; release/acquire orders the buffer
- * @t_ring: CLOCK_MONOTONIC ns the frame landed (0 while timing is off)
+ * @hash: the RSS hash that chose this ring, reported on the skb
+ * @l4_hash: @hash is a flow's (PKT_HASH_TYPE_L4), not just an address pair's
+ * @t_ring: CLOCK_MONOTONIC ns the frame landed: its receive timestamp
  */
 struct nty_nic_rx_desc {
 	struct page	*page;
 	u32		len;
 	u32		state;
+	u32		hash;
+	u32		l4_hash;
 	u64		t_ring;
 };
 
@@ -142,8 +146,7 @@ struct nty_nic_queue_stats {
  * @irq_inflight: interrupts raised and not yet handled
  * @irq_cpu: the CPU the interrupt is bound to
  * @irq_time: CLOCK_MONOTONIC ns of the last hard IRQ
- * @irq_polled: the poll has seen @irq_time (irq_to_poll histogram)
- * @poll_cpu: CPU running this channel's NAPI, -1 when none
+ * @irq_polled: a poll has run since @irq_time (nty_nic_poll_start's @first)
  * @napi: the NAPI instance
  * @stats: counters
  */
@@ -179,7 +182,6 @@ struct nty_nic_queue {
 	int			irq_cpu;
 	u64			irq_time;
 	bool			irq_polled;
-	int			poll_cpu;
 
 	struct napi_struct	napi;
 	struct nty_nic_queue_stats stats;
@@ -244,7 +246,16 @@ void nty_nic_tx_reap(struct nty_nic_queue *q, int budget);
 /* nic_ethtool.c */
 extern const struct ethtool_ops nty_nic_ethtool_ops;
 
-/* nic.c: the device. */
+/* nic.c: the device, the link type and the driver's fault point. */
+struct dentry;
+int nty_nic_init(void);
+void nty_nic_exit(void);
+void nty_nic_debugfs(struct dentry *dir);
+#ifdef CONFIG_FAULT_INJECTION
+bool nty_nic_fail_refill(void);
+#else
+static inline bool nty_nic_fail_refill(void) { return false; }
+#endif
 int nty_nic_channels_down(struct net_device *dev);
 int nty_nic_channels_up(struct net_device *dev);
 void nty_nic_queue_stats_read(const struct nty_nic_queue *q, u64 *out);

@@ -12,7 +12,6 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 
-#include "nty.h"
 #include "nic.h"
 
 const char * const nty_nic_qstat_names[__NTY_NIC_QS_MAX] = {
@@ -67,8 +66,10 @@ static void nty_nic_get_strings(struct net_device *dev, u32 sset, u8 *data)
 
 	if (sset != ETH_SS_STATS)
 		return;
+	/* Not ethtool_puts(): the driver builds on 6.1, which lacks it. */
 	for (i = 0; i < ARRAY_SIZE(nty_nic_dev_stat_names); i++)
-		nty_ethtool_puts(&data, nty_nic_dev_stat_names[i]);
+		ethtool_sprintf(&data, "%.*s", ETH_GSTRING_LEN,
+				nty_nic_dev_stat_names[i]);
 	for (i = 0; i < nty_nic_channels(dev); i++)
 		for (j = 0; j < __NTY_NIC_QS_MAX; j++)
 			ethtool_sprintf(&data, "q%u_%s", i,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stage 1, the hard IRQ.  Each channel has one interrupt, bound to a CPU
+ * Stage 2, the hard IRQ.  Each channel has one interrupt, bound to a CPU
  * (/sys/class/net/DEV/ntynic/irq_cpus), delivered in hard-IRQ context on
  * that CPU: by irq_work when the raising CPU is the bound one, by IPI
  * otherwise.  The handler does what a NIC driver's does and no more: it
@@ -17,9 +17,8 @@
 #include <linux/interrupt.h>
 #include <linux/smp.h>
 
-#include "nty.h"
 #include "nic.h"
-#include "trace.h"
+#include "nic_trace.h"
 
 /* The handler: hard-IRQ context, on the CPU the interrupt is bound to. */
 static void nty_nic_irq_handler(struct nty_nic_queue *q)

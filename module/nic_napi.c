@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stage 1b, the NIC's NAPI poll, run by net_rx_action() on the CPU whose
+ * Stage 3, the NIC's NAPI poll, run by net_rx_action() on the CPU whose
  * hard IRQ scheduled it.  Within its budget (the weight, 64) it reaps TX
  * completions (freeing the sent skbs, telling BQL), takes completed RX
  * descriptors, builds an skb around each buffer with no copy
@@ -14,9 +14,8 @@
 #include <linux/etherdevice.h>
 #include <linux/skbuff.h>
 
-#include "nty.h"
 #include "nic.h"
-#include "trace.h"
+#include "nic_trace.h"
 
 /**
  * nty_nic_tx_reap - reap channel @q's TX completions
@@ -73,7 +72,7 @@ void nty_nic_refill(struct nty_nic_queue *q)
 		 * (dev_alloc_page()) opens: a ring any container can make
 		 * must not drain them.
 		 */
-		page = nty_fail_nic_refill() ? NULL :
+		page = nty_nic_fail_refill() ? NULL :
 		       alloc_page(GFP_ATOMIC | __GFP_NOWARN);
 		if (!page) {
 			u64_stats_update_begin(&q->stats.rx_syncp);
@@ -96,8 +95,8 @@ static int nty_nic_rx(struct nty_nic_queue *q, int budget)
 	struct sk_buff *skb;
 	int work = 0, lost = 0;
 	struct page *page;
-	u64 now = 0, t_ring;
-	u32 len;
+	u32 len, hash, l4_hash;
+	u64 t_ring;
 
 	while (work + lost < budget) {
 		d = &q->rx_ring[q->rx_clean & (q->rx_size - 1)];
@@ -107,6 +106,8 @@ static int nty_nic_rx(struct nty_nic_queue *q, int budget)
 		page = d->page;
 		len = d->len;
 		t_ring = d->t_ring;
+		hash = d->hash;
+		l4_hash = d->l4_hash;
 		d->page = NULL;
 		WRITE_ONCE(d->state, NTY_DESC_EMPTY);
 		q->rx_clean++;
@@ -119,14 +120,16 @@ static int nty_nic_rx(struct nty_nic_queue *q, int budget)
 		}
 		skb_reserve(skb, NTY_NIC_HEADROOM);
 		skb_put(skb, len);
-		if (t_ring) {
-			/* The NIC's receive timestamp: when it hit the ring. */
-			skb_hwtstamps(skb)->hwtstamp = ns_to_ktime(t_ring);
-			if (!now)
-				now = ktime_get_ns();
-			nty_hist_nic_ring(now - t_ring);
-		}
+		/*
+		 * What a NIC reports with a frame: when it hit the ring (the
+		 * receive timestamp, on CLOCK_MONOTONIC), the ring and the
+		 * RSS hash, as PKT_HASH_TYPE_L4 when it was a flow's.
+		 */
+		skb_hwtstamps(skb)->hwtstamp = ns_to_ktime(t_ring);
 		skb_record_rx_queue(skb, q->index);
+		if (hash)
+			skb_set_hash(skb, hash, l4_hash ? PKT_HASH_TYPE_L4 :
+							  PKT_HASH_TYPE_L3);
 		skb->protocol = eth_type_trans(skb, q->dev);
 		bytes += len;
 		work++;
@@ -153,12 +156,9 @@ int nty_nic_poll(struct napi_struct *napi, int budget)
 					       napi);
 	int work;
 
-	WRITE_ONCE(q->poll_cpu, smp_processor_id());
-	if (!q->irq_polled) {
-		q->irq_polled = true;
-		if (nty_timing_on())
-			nty_hist_nic_irq(ktime_get_ns() - READ_ONCE(q->irq_time));
-	}
+	trace_nty_nic_poll_start(q->dev, q->index, READ_ONCE(q->irq_time),
+				 !q->irq_polled);
+	q->irq_polled = true;
 	nty_nic_tx_reap(q, budget);
 	work = nty_nic_rx(q, budget);
 	nty_nic_refill(q);
@@ -171,48 +171,10 @@ int nty_nic_poll(struct napi_struct *napi, int budget)
 	trace_nty_nic_poll(q->dev, q->index, work, budget);
 
 	if (work < budget && napi_complete_done(napi, work)) {
-		/* GRO has flushed: no frame of this run is left to stamp. */
-		WRITE_ONCE(q->poll_cpu, -1);
 		nty_nic_irq_unmask(q);
 		/* Descriptors left without a buffer: try again soon. */
 		if (q->rx_fill != q->rx_clean)
 			nty_nic_irq_refill_retry(q);
 	}
 	return min(work, budget);
-}
-
-/**
- * nty_nic_rx_times - when a frame from an ntynic hit the ring and when
- *	the hard IRQ that got it polled ran
- * @skb: the frame, at the packet_type handler
- * @t_ring: set to the ring time, CLOCK_MONOTONIC ns
- * @t_irq: set to the IRQ time
- *
- * The IRQ time is known only while the frame's own poll runs on this CPU
- * (not after kernel RPS moved it to another CPU's backlog).
- *
- * Return: true if @skb came from an ntynic channel and was timed.
- */
-bool nty_nic_rx_times(const struct sk_buff *skb, u64 *t_ring, u64 *t_irq)
-{
-	const struct net_device *dev = skb->dev;
-	const struct nty_nic_queue *q;
-	const struct nty_nic *nic;
-	u16 qi;
-
-	if (!dev || dev->netdev_ops != &nty_nic_netdev_ops ||
-	    !skb_rx_queue_recorded(skb))
-		return false;
-	*t_ring = ktime_to_ns(skb_shinfo(skb)->hwtstamps.hwtstamp);
-	if (!*t_ring)
-		return false;
-	nic = netdev_priv(dev);
-	qi = skb_get_rx_queue(skb);
-	*t_irq = 0;
-	if (qi < nic->max_channels) {
-		q = &nic->queues[qi];
-		if (READ_ONCE(q->poll_cpu) == smp_processor_id())
-			*t_irq = READ_ONCE(q->irq_time);
-	}
-	return true;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stage 0, the wire and the descriptor rings.  A frame one ntynic sends
+ * Stage 1, the wire and the descriptor rings.  A frame one ntynic sends
  * is put on its TX ring and kept there, as a real NIC keeps it until the
  * TX completion; meanwhile the "DMA" copies it into the next ready
  * descriptor of one of the peer's RX rings, chosen by RSS, without the
@@ -11,41 +11,23 @@
  * side, is an event for that channel's interrupt (nic_irq.c).
  */
 #include <linux/etherdevice.h>
-#include <linux/jhash.h>
 #include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <net/flow_dissector.h>
 
-#include "nty.h"
 #include "nic.h"
 
 /*
- * The RSS hash.  Real NICs hash the IP 5-tuple (Toeplitz); ntynic hashes
- * NTY frames on both MACs and both ports, and asks the flow dissector
- * for the rest, so every flow stays on one ring.
+ * The RSS hash.  Real NICs hash the IP 5-tuple (Toeplitz).  ntynic's wire
+ * is memory, so it takes the hash the sender's stack left on the frame
+ * when there is one (a flow's, PKT_HASH_TYPE_L4, as virtio-net's hash
+ * report hands it across), and asks the flow dissector otherwise: every
+ * flow stays on one ring, whatever protocol it is.
  */
-static u32 nty_nic_rss_hash(const struct sk_buff *skb)
+static u32 nty_nic_rss_hash(struct sk_buff *skb)
 {
-	const struct ethhdr *eth = (const struct ethhdr *)skb->data;
-	struct ntyhdr _nh;
-	const struct ntyhdr *nh;
-	struct flow_keys keys;
-
-	if (skb_headlen(skb) < ETH_HLEN)
-		return 0;
-	if (eth->h_proto == nty_ethertype_be) {
-		nh = skb_header_pointer(skb, ETH_HLEN, sizeof(_nh), &_nh);
-		return jhash_3words(get_unaligned((const u32 *)eth->h_source) ^
-				    get_unaligned((const u32 *)eth->h_dest),
-				    get_unaligned((const u16 *)(eth->h_source + 4)) ^
-				    get_unaligned((const u16 *)(eth->h_dest + 4)),
-				    nh ? (__force u32)nh->source << 16 |
-					 (__force u32)nh->dest : 0, 0);
-	}
-	if (!skb_flow_dissect_flow_keys(skb, &keys, 0))
-		return 0;
-	return flow_hash_from_keys(&keys);
+	return skb_get_hash(skb);
 }
 
 /*
@@ -59,15 +41,15 @@ static void nty_nic_dma(struct net_device *peer, struct sk_buff *skb)
 	unsigned int n = READ_ONCE(peer->real_num_rx_queues);
 	struct nty_nic_queue *q;
 	struct nty_nic_rx_desc *d;
-	u32 state;
+	u32 state, hash;
 
 	if (skb->len > NTY_NIC_BUF_LEN) {
 		atomic64_inc(&pnic->rx_too_long);
 		return;
 	}
 	n = min(n, pnic->max_channels);
-	/* As RSS hardware with one queue: no hash to compute. */
-	q = &pnic->queues[n > 1 ? reciprocal_scale(nty_nic_rss_hash(skb), n) : 0];
+	hash = nty_nic_rss_hash(skb);
+	q = &pnic->queues[reciprocal_scale(hash, n)];
 	spin_lock(&q->rx_lock);
 	if (!q->rx_open) {
 		spin_unlock(&q->rx_lock);
@@ -91,7 +73,9 @@ static void nty_nic_dma(struct net_device *peer, struct sk_buff *skb)
 		return;
 	}
 	d->len = skb->len;
-	d->t_ring = nty_timing_on() ? ktime_get_ns() : 0;
+	d->hash = hash;
+	d->l4_hash = skb->l4_hash;
+	d->t_ring = ktime_get_ns();
 	/* The frame is written before the poll may see DONE. */
 	smp_store_release(&d->state, NTY_DESC_DONE);
 	q->rx_prod++;

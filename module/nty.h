@@ -1,7 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * NTY internal declarations: what one stage of the receive path calls in
- * another.  Each stage lives in its own file; see the README for the order.
+ * NTY's core: the frame (its control block), the counters, and the doors
+ * of each stage, which the stage behind it calls.  The stages, numbered
+ * once, in the order a frame meets them (the README, Kbuild, the files'
+ * headers and the tracepoints use these numbers):
+ *
+ *   1  NIC RX ring             nic_ring.c    (ntynic, a driver: nic.h)
+ *   2  hard IRQ                nic_irq.c
+ *   3  NIC NAPI poll           nic_napi.c
+ *   4  packet_type handler     input.c       the cb is filled here
+ *   5  per-CPU backlog, poll   backlog.c
+ *   6  protocol                protocol.c    header and checksum: wire.c
+ *   7  demux                   demux.c
+ *   8  socket queues           af_nty.c      the door, nty_sock_receive()
+ *                              datagram.c, stream_input.c, listen.c
+ *   9  wake-up                 datagram.c, stream.c
+ *  10  copy to user            datagram.c, stream.c (recvmsg)
+ *
+ * The way out is output.c; trains (segmentation offload) are gso.c.  The
+ * stream type's internals are in stream.h, observability in observe.h.
  */
 #ifndef _NTY_H
 #define _NTY_H
@@ -134,12 +151,6 @@ static inline struct nty_net *nty_pernet(const struct net *net)
 	return net_generic(net, nty_net_id);
 }
 
-/* How long an orphaned connection may wait in FIN_WAIT2, in jiffies. */
-static inline unsigned long nty_fin_timeout(const struct sock *sk)
-{
-	return READ_ONCE(nty_pernet(sock_net(sk))->fin_timeout) * HZ;
-}
-
 /* Callable from any context: this_cpu_inc is IRQ safe. */
 #define NTY_INC_STATS(net, field) \
 	this_cpu_inc(nty_pernet(net)->mib[NTY_MIB_##field])
@@ -147,24 +158,9 @@ static inline unsigned long nty_fin_timeout(const struct sock *sk)
 	this_cpu_add(nty_pernet(net)->mib[NTY_MIB_##field], n)
 
 /**
- * struct nty_seg - a stream segment's place in the byte stream
- * @seq: sequence number of its first payload byte
- * @end_seq: @seq plus payload length, plus one for SYN or FIN
- * @flags: NTY_F_* it carries (FIN matters once it is queued)
- *
- * Written over the addresses of struct nty_skb_cb once a stream segment
- * is queued (receive or out-of-order queue), when the connection knows the
- * addresses already, and kept in the cb of send-queue segments.
- */
-struct nty_seg {
-	u32	seq;
-	u32	end_seq;
-	u8	flags;
-};
-
-/**
  * struct nty_skb_cb - what the receive path learns about a frame
- * @seg: stream segments on a socket queue, in place of the addresses
+ * @proto: the socket type's, once the frame is on a socket queue, in place
+ *	of the addresses (a stream segment's sequence numbers, stream.h)
  * @ifindex: interface the frame arrived on
  * @sport: sender's port (network order)
  * @dport: destination port (network order)
@@ -181,8 +177,11 @@ struct nty_seg {
  *	@t_rcv; 0 = not from an ntynic (the ring time is the skb's
  *	hardware timestamp)
  *
- * Kept clear of the tail of skb->cb, where struct sock_skb_cb (the drop
- * count for SO_RXQ_OVFL) lives once the frame is on a socket.
+ * The addresses are filled in one place, nty_fill_cb() at the packet_type
+ * handler (input.c), as tcp_v4_fill_cb() fills TCP's; the times and the
+ * journey are observability's (timing.c, journey.c).  Kept clear of the
+ * tail of skb->cb, where struct sock_skb_cb (the drop count for
+ * SO_RXQ_OVFL) lives once the frame is on a socket.
  */
 struct nty_skb_cb {
 	union {
@@ -195,7 +194,7 @@ struct nty_skb_cb {
 			u8		gso_more:1;
 			u8		sk_type;
 		};
-		struct nty_seg	seg;
+		u8		proto[16];
 	};
 	u64		t_rcv;
 	u32		d_backlog;
@@ -238,152 +237,6 @@ static inline struct nty_sock *nty_sk(const struct sock *sk)
 	return (struct nty_sock *)sk;
 }
 
-/**
- * struct nty_rtt - round-trip estimate of one connection (RFC 6298)
- * @srtt_us: smoothed round-trip time, 0 before the first sample
- * @rttvar_us: its variation
- * @rto_us: retransmission timeout before backoff
- */
-struct nty_rtt {
-	u32	srtt_us;
-	u32	rttvar_us;
-	u32	rto_us;
-};
-
-/**
- * struct nty_request - a half-open connection on a listener's SYN queue
- * @node: link in the listener's SYN queue
- * @raddr: peer MAC
- * @rport: peer port
- * @ifindex: interface the SYN came in on
- * @iss: our initial sequence number
- * @irs: the peer's initial sequence number
- * @snd_wnd: the window the peer's SYN offered
- * @rcv_wnd: the window our SYN-ACK offered
- * @expires: jiffies when the SYN-ACK is resent, or the entry expires
- * @retrans: SYN-ACKs resent so far
- */
-struct nty_request {
-	struct list_head	node;
-	u8			raddr[ETH_ALEN];
-	__be16			rport;
-	int			ifindex;
-	u32			iss;
-	u32			irs;
-	u32			snd_wnd;
-	u32			rcv_wnd;
-	unsigned long		expires;
-	u8			retrans;
-};
-
-/**
- * struct nty_stream_sock - a stream socket: a small TCP
- * @ns: the NTY socket; must stay first
- * @snd_una: first byte not yet acknowledged
- * @snd_nxt: next byte to send
- * @write_seq: the byte after the last one the user wrote (or FIN)
- * @snd_wnd: the peer's advertised window, in bytes
- * @snd_wl1: peer's seq of the segment that last updated @snd_wnd
- * @snd_wl2: peer's ack of that segment
- * @iss: our initial sequence number
- * @mss: largest payload of a segment (interface MTU less the header)
- * @send_head: first segment of the send queue not yet sent
- * @recover: snd_nxt when loss recovery began; partial ACKs below it
- *	retransmit the next hole at once (NewReno)
- * @dupacks: duplicate ACKs in a row
- * @in_recovery: between a fast retransmit or RTO and @recover
- * @rtt: round-trip estimate
- * @rtt_seq: sequence number whose ACK ends the RTT measurement
- * @rtt_start_us: when that measurement started; 0 = none running
- * @backoff: RTO doublings since the last ACK that advanced
- * @max_window: the largest window the peer ever offered (RFC 5961 5.2)
- * @rcv_tstamp: jiffies of the last acceptable ACK
- * @probes_out: window probes since the last acceptable ACK
- * @last_oow_ack: jiffies of the last rate-limited ACK sent, 0 = none
- * @rcv_nxt: next byte expected from the peer
- * @copied_seq: next byte recvmsg() hands to the user
- * @rcv_wup: rcv_nxt when the window was last advertised
- * @rcv_wnd: that advertised window, in bytes
- * @rcv_ratio: payload per truesize byte, << 8, seen on received segments
- * @delack_timer: sends the ACK that @ack_pending holds back
- * @ack_pending: data received and not yet acknowledged
- * @wake_pending: data queued and its reader not yet woken (a train's)
- * @ofo_queue: segments beyond a gap, in sequence order
- * @prequeue: segments a softirq left for the blocked reader
- * @prequeue_mem: truesize on @prequeue
- * @ucopy_task: the reader blocked in recvmsg(), NULL when none
- * @syn_queue: half-open entries (listener)
- * @syn_qlen: entries on @syn_queue
- * @accept_queue: established children not yet accepted (listener)
- * @accept_node: link in the listener's @accept_queue (child)
- * @fin_sent: FIN is on the send queue
- * @done: unhashed and off the socket list for good
- * @orphan: closed by its user and counted in nty_orphan_count
- */
-struct nty_stream_sock {
-	struct nty_sock		ns;
-	u32			snd_una;
-	u32			snd_nxt;
-	u32			write_seq;
-	u32			snd_wnd;
-	u32			snd_wl1;
-	u32			snd_wl2;
-	u32			iss;
-	u16			mss;
-	struct sk_buff		*send_head;
-	u32			recover;
-	u8			dupacks;
-	bool			in_recovery;
-	struct nty_rtt		rtt;
-	u32			rtt_seq;
-	u64			rtt_start_us;
-	u8			backoff;
-	u8			probes_out;
-	u32			max_window;
-	unsigned long		rcv_tstamp;
-	unsigned long		last_oow_ack;
-	u32			rcv_nxt;
-	u32			copied_seq;
-	u32			rcv_wup;
-	u32			rcv_wnd;
-	u32			rcv_ratio;
-	struct timer_list	delack_timer;
-	bool			ack_pending;
-	bool			wake_pending;
-	struct sk_buff_head	ofo_queue;
-	struct sk_buff_head	prequeue;
-	unsigned int		prequeue_mem;
-	struct task_struct	*ucopy_task;
-	struct list_head	syn_queue;
-	int			syn_qlen;
-	struct list_head	accept_queue;
-	struct list_head	accept_node;
-	bool			fin_sent;
-	bool			done;
-	bool			orphan;
-};
-
-extern atomic_t nty_orphan_count;
-
-static inline struct nty_stream_sock *nty_ts(const struct sock *sk)
-{
-	return (struct nty_stream_sock *)sk;
-}
-
-/* Bytes of the last advertised window not yet filled (0 when none). */
-static inline u32 nty_rcv_wnd_left(const struct nty_stream_sock *ts)
-{
-	s32 left = ts->rcv_wup + ts->rcv_wnd - ts->rcv_nxt;
-
-	return left > 0 ? left : 0;
-}
-
-/* What a full segment costs the receive buffer, by the measured ratio. */
-static inline int nty_seg_truesize(const struct nty_stream_sock *ts)
-{
-	return ((u32)(ts->mss ?: 1) << 8) / max(ts->rcv_ratio, 1U);
-}
-
 static inline const struct ntyhdr *nty_hdr(const struct sk_buff *skb)
 {
 	return (const struct ntyhdr *)skb_transport_header(skb);
@@ -392,24 +245,6 @@ static inline const struct ntyhdr *nty_hdr(const struct sk_buff *skb)
 /* Global tunables (sysctl.c); per-CPU and so not per namespace. */
 extern int nty_max_backlog;
 extern int nty_napi_weight;
-
-/* The stages, as the drop table and the tracepoints name them. */
-enum nty_stage {
-	NTY_STAGE_RCV,
-	NTY_STAGE_BACKLOG,
-	NTY_STAGE_PROTOCOL,
-	NTY_STAGE_DEMUX,
-	NTY_STAGE_SOCKET,
-	__NTY_STAGE_MAX
-};
-
-/* The socket queue a frame went to (nty:nty_sock_enqueue). */
-enum nty_sock_queue {
-	NTY_Q_RECEIVE,
-	NTY_Q_BACKLOG,
-	NTY_Q_PREQUEUE,
-	NTY_Q_OFO,
-};
 
 #include "drop_kinds.h"
 
@@ -423,79 +258,6 @@ int nty_drops_show(struct seq_file *seq, void *v);
 const char *nty_stage_name(int stage);
 const char *nty_drop_kind_name(int kind);
 void nty_drops_reset(void);
-
-/* fault.c: failure points for the kernel's fault-injection framework. */
-struct dentry;
-#ifdef CONFIG_FAULT_INJECTION
-bool nty_fail_backlog(void);
-bool nty_fail_sock_enqueue(void);
-bool nty_fail_send_alloc(void);
-bool nty_fail_nic_refill(void);
-void nty_fault_init(struct dentry *dir);
-#else
-static inline bool nty_fail_backlog(void) { return false; }
-static inline bool nty_fail_sock_enqueue(void) { return false; }
-static inline bool nty_fail_send_alloc(void) { return false; }
-static inline bool nty_fail_nic_refill(void) { return false; }
-static inline void nty_fault_init(struct dentry *dir) { }
-#endif
-
-/*
- * timing.c: per-stage times.  Frames are stamped only while the static
- * key is on: while the histograms are enabled or a socket asked for
- * NTY_STAGE_TIMES.  Off, each stage costs one patched-out branch.
- */
-extern struct static_key_false_deferred nty_timing_key;
-extern bool nty_hist_on;
-
-enum nty_stamp {
-	NTY_STAMP_BACKLOG,
-	NTY_STAMP_POLL,
-	NTY_STAMP_SOCK,
-};
-
-void nty_stamp_rcv(struct sk_buff *skb);
-void __nty_stamp(struct sk_buff *skb, enum nty_stamp stage);
-void nty_timing_copied(struct sock *sk, struct sk_buff *skb,
-		       struct msghdr *msg);
-void nty_hist_backlog_len(unsigned int qlen);
-void nty_hist_poll(int work);
-void nty_hist_nic_ring(u64 ns);
-void nty_hist_nic_irq(u64 ns);
-int nty_timing_get(void);
-void nty_timing_put(void);
-void nty_timing_debugfs(struct dentry *dir);
-void nty_timing_exit(void);
-
-static inline bool nty_timing_on(void)
-{
-	return static_branch_unlikely(&nty_timing_key.key);
-}
-
-/*
- * Journeys are recorded only while root has timing switched on in
- * debugfs: a socket's NTY_STAGE_TIMES stamps frames, and must not fill
- * the global ring (and take its lock) for every frame of every namespace.
- */
-static inline bool nty_journeys_on(void)
-{
-	return nty_timing_on() && READ_ONCE(nty_hist_on);
-}
-
-static inline void nty_stamp(struct sk_buff *skb, enum nty_stamp stage)
-{
-	if (nty_timing_on())
-		__nty_stamp(skb, stage);
-}
-
-/* journey.c: the last frames' paths. */
-void nty_journey_deliver(const struct sock *sk, struct sk_buff *skb,
-			 int queue);
-void nty_journey_drop(struct sk_buff *skb, int stage, int kind);
-void nty_journey_copied(struct sk_buff *skb, u64 now);
-int nty_journey_init(void);
-void nty_journey_debugfs(struct dentry *dir);
-void nty_journey_exit(void);
 
 /* wire.c: the header, built and validated in one place. */
 enum nty_hdr_verdict {
@@ -518,16 +280,8 @@ enum nty_hdr_verdict nty_check_header(const struct ntyhdr *nh,
 				      unsigned int frame_len);
 enum nty_hdr_verdict nty_validate_skb(struct sk_buff *skb);
 
-/* nic.c and its stages: ntynic, the virtual NIC. */
-int nty_nic_init(void);
-void nty_nic_exit(void);
-extern const struct net_device_ops nty_nic_netdev_ops;
-bool nty_nic_rx_times(const struct sk_buff *skb, u64 *t_ring, u64 *t_irq);
-
 /* gso.c: trains of stream segments (segmentation offload). */
 #define NTY_GSO_MAX_SEGS	64
-/* Unsent bytes a sendmsg() gathers before it pushes: one full train. */
-#define NTY_PUSH_GOAL		(60 * 1024)
 void nty_gso_init(void);
 void nty_gso_exit(void);
 
@@ -629,47 +383,19 @@ extern struct proto nty_dgram_proto;
 void nty_dgram_init_sock(struct sock *sk);
 int nty_dgram_rcv(struct sock *sk, struct sk_buff *skb);
 
-/* stream.c, stream_input.c, stream_output.c, listen.c: stream sockets. */
+/*
+ * The stream socket type's doors (stream.c, stream_input.c,
+ * stream_output.c, listen.c); what is behind them is in stream.h, which
+ * only the stream files include.
+ */
 extern const struct proto_ops nty_stream_ops;
 extern struct proto nty_stream_proto;
 void nty_stream_init_sock(struct sock *sk);
-int __nty_stream_rcv(struct sock *sk, struct sk_buff *skb, int subclass);
-
-static inline int nty_stream_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	return __nty_stream_rcv(sk, skb, 0);
-}
-
-int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb);
-void nty_stream_prequeue_process(struct sock *sk);
-void nty_stream_set_state(struct sock *sk, int state);
-void nty_stream_done(struct sock *sk);
-void nty_stream_destroy(struct sock *sk);
-void nty_stream_reset(struct sock *sk);
-void nty_stream_consume(struct sock *sk, struct sk_buff *skb);
-u16 nty_select_window(struct sock *sk);
-u32 nty_window_now(const struct sock *sk, int *room);
-int nty_stream_mss(struct net *net, int ifindex);
-void nty_stream_push(struct sock *sk);
-int nty_stream_xmit(struct sock *sk, struct sk_buff *skb);
-void nty_stream_retransmit_head(struct sock *sk);
-void nty_stream_send_ack(struct sock *sk);
-void nty_stream_send_flags(struct sock *sk, u32 seq, u8 flags);
-void nty_stream_send_fin(struct sock *sk);
+int nty_stream_rcv(struct sock *sk, struct sk_buff *skb);
 void nty_stream_reply_rst(struct net *net, struct sk_buff *skb);
-int nty_send_ctl(struct net *net, int ifindex, const u8 *daddr, __be16 sport,
-		 __be16 dport, u32 seq, u32 ack, u8 flags, u16 window);
-void nty_stream_timer(struct timer_list *t);
-void nty_stream_delack_timer(struct timer_list *t);
-void nty_stream_ack_snd_check(struct sock *sk, bool now, bool more);
-
-/* The longest an ACK waits for a second segment or a reply (TCP_DELACK_MIN). */
-#define NTY_DELACK_MIN	(HZ / 25)
-void nty_stream_arm_timer(struct sock *sk, unsigned long delay);
-void nty_stream_write_space(struct sock *sk);
-void nty_listen_rcv(struct sock *sk, struct sk_buff *skb);
-void nty_listen_timer(struct sock *sk);
-void nty_listen_stop(struct sock *sk);
+void nty_stream_sock_queues(const struct sock *sk, int *rx, int *tx,
+			    unsigned int *preq);
+int nty_stream_orphans(void);
 
 /* af_nty.c: the family and the socket calls every type shares. */
 int nty_af_init(void);
@@ -683,11 +409,18 @@ int nty_sock_getsockopt(struct socket *sock, int level, int optname,
 			char __user *optval, int __user *optlen);
 int nty_check_addr(const struct sockaddr *uaddr, int len);
 void nty_sock_setup(struct sock *sk, struct nty_net *nn);
-int nty_sock_backlog(struct sock *sk, struct sk_buff *skb)
-	__releases(&sk->sk_lock.slock);
-bool nty_sock_filter(struct sock *sk, struct sk_buff *skb);
+int nty_sock_receive(struct sock *sk, struct sk_buff *skb, int subclass,
+		     u32 limit, int (*rcv)(struct sock *sk, struct sk_buff *skb));
+void nty_sock_destruct(struct sock *sk);
 void nty_sklist_add(struct sock *sk);
 void nty_sklist_del(struct sock *sk);
+
+/* output.c: the one way out, and the counters of a send. */
+int nty_output_dev(struct net *net, struct sk_buff *skb,
+		   struct net_device *dev, const u8 *daddr, unsigned int n);
+int nty_output(struct net *net, struct sk_buff *skb, int ifindex,
+	       const u8 *daddr, unsigned int n);
+void nty_output_failed(struct net *net, unsigned int n, int err);
 
 /* protocol.c: from the backlog poll to the socket. */
 void nty_protocol_rcv(struct sk_buff *skb);
@@ -701,19 +434,5 @@ int nty_sysctl_init_net(struct net *net);
 void nty_sysctl_exit_net(struct net *net);
 int nty_debugfs_init(void);
 void nty_debugfs_exit(void);
-
-/**
- * struct nty_debugfs_table - a debugfs file that shows a table and is
- *	reset by any write to it
- * @show: prints the table
- * @reset: zeroes it
- */
-struct nty_debugfs_table {
-	int (*show)(struct seq_file *seq, void *v);
-	void (*reset)(void);
-};
-
-void nty_debugfs_create_table(const char *name, struct dentry *dir,
-			      const struct nty_debugfs_table *table);
 
 #endif /* _NTY_H */

@@ -13,7 +13,7 @@
 
 #include "nty.h"
 
-/* Counter names, as users see them; abi.md lists them. */
+/* Counter names, as users see them; the README's table lists them. */
 static const char * const nty_mib_names[__NTY_MIB_MAX] = {
 	[NTY_MIB_IN_FRAMES]		= "InFrames",
 	[NTY_MIB_IN_BACKLOG_DROPS]	= "InBacklogDrops",
@@ -149,38 +149,17 @@ static const char *nty_sock_state(const struct sock *sk)
 	return "?";
 }
 
-/*
- * As /proc/net/tcp: a connection's rx_queue and tx_queue are bytes not
- * yet read and bytes not yet acknowledged; a listener's are its accept
- * queue length and bound.  Datagram sockets show memory charged.
- */
+/* Datagram sockets show memory charged; a stream, what stream.c says. */
 static void nty_sock_queues(const struct sock *sk, int *rx, int *tx,
 			    unsigned int *preq)
 {
-	const struct nty_stream_sock *ts = nty_ts(sk);
-	int state = READ_ONCE(sk->sk_state);
-
 	*preq = 0;
-	if (sk->sk_type == SOCK_DGRAM) {
-		*rx = sk_rmem_alloc_get(sk);
-		*tx = sk_wmem_alloc_get(sk);
+	if (sk->sk_type == SOCK_STREAM) {
+		nty_stream_sock_queues(sk, rx, tx, preq);
 		return;
 	}
-	*preq = skb_queue_len_lockless(&ts->prequeue);
-	if (state == TCP_LISTEN) {
-		*rx = READ_ONCE(sk->sk_ack_backlog);
-		*tx = READ_ONCE(sk->sk_max_ack_backlog);
-		return;
-	}
-	if (state == TCP_CLOSE || state == TCP_SYN_SENT) {
-		*rx = 0;
-		*tx = 0;
-		return;
-	}
-	*rx = max_t(int, READ_ONCE(ts->rcv_nxt) - READ_ONCE(ts->copied_seq) -
-			 sock_flag(sk, SOCK_DONE), 0);
-	*tx = max_t(int, READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una) -
-			 READ_ONCE(ts->fin_sent), 0);
+	*rx = sk_rmem_alloc_get(sk);
+	*tx = sk_wmem_alloc_get(sk);
 }
 
 static int nty_sockets_show(struct seq_file *seq, void *v)
@@ -250,7 +229,7 @@ static int nty_sockstat_show(struct seq_file *seq, void *v)
 	int dgram = sock_prot_inuse_get(net, &nty_dgram_proto);
 
 	seq_printf(seq, "NTY: inuse %d orphan %d mem %ld\n", stream + dgram,
-		   atomic_read(&nty_orphan_count), nty_memory_pages());
+		   nty_stream_orphans(), nty_memory_pages());
 	seq_printf(seq, "NTYSTREAM: inuse %d\n", stream);
 	seq_printf(seq, "NTYDGRAM: inuse %d\n", dgram);
 	return 0;

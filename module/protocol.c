@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * From the backlog poll to a socket: what tcp_v4_rcv() and udp_rcv() do
- * for IP.  Runs in the NAPI poll (NET_RX_SOFTIRQ), one frame at a time:
+ * Stage 6, from the backlog poll to a socket: what tcp_v4_rcv() and
+ * udp_rcv() do for IP.  Runs in the NAPI poll (NET_RX_SOFTIRQ), one frame at a time:
  * validate the header and checksum, learn the addresses, find the socket
  * and hand the frame to its type's receive function, which chooses among
  * the socket's queues.
@@ -9,6 +9,7 @@
 #include <linux/etherdevice.h>
 
 #include "nty.h"
+#include "observe.h"
 #include "trace.h"
 
 static const enum nty_drop_kind_id nty_hdr_drop[] = {
@@ -26,8 +27,7 @@ static const enum nty_drop_kind_id nty_hdr_drop[] = {
 void nty_protocol_rcv(struct sk_buff *skb)
 {
 	struct net *net = dev_net(skb->dev);
-	struct nty_skb_cb *cb = NTY_SKB_CB(skb);
-	const struct ntyhdr *nh;
+	const struct nty_skb_cb *cb = NTY_SKB_CB(skb);
 	enum nty_hdr_verdict v;
 	struct sock *sk;
 
@@ -38,12 +38,7 @@ void nty_protocol_rcv(struct sk_buff *skb)
 		return;
 	}
 
-	nh = (const struct ntyhdr *)skb->data;
-	cb->sport = nh->source;
-	cb->dport = nh->dest;
-	cb->sk_type = nh->type == NTY_TYPE_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
-	cb->bcast = skb->pkt_type == PACKET_BROADCAST ||
-		    skb->pkt_type == PACKET_MULTICAST;
+	/* The cb's ports and type are the header's, now checked. */
 	skb_reset_transport_header(skb);
 	__skb_pull(skb, NTY_HLEN);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stream sockets, stage 7 and the socket calls, as tcp.c and af_inet.c:
+ * Stream sockets, stages 9 and 10 and the socket calls, as tcp.c and af_inet.c:
  * connect, listen, accept, send, receive, poll, shutdown and close.
  *
  * recvmsg() drains the receive queue first, then the prequeue (doing the
@@ -16,8 +16,8 @@
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
-#include "nty.h"
-#include "stream_seq.h"
+#include "stream.h"
+#include "observe.h"
 #include "trace.h"
 
 /* Orphaned connections of every namespace (tcp_orphan_count). */
@@ -25,6 +25,19 @@ atomic_t nty_orphan_count = ATOMIC_INIT(0);
 
 /* TIME_WAIT lasts one second, not 2 MSL: enough to absorb a late FIN. */
 #define NTY_TIMEWAIT_LEN	HZ
+
+/* The queues only a stream has, then what every NTY socket frees. */
+static void nty_stream_destruct(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	struct sk_buff *skb;
+
+	skb_queue_purge(&ts->ofo_queue);
+	skb_queue_purge(&ts->prequeue);
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
+		nty_wmem_free_skb(sk, skb);
+	nty_sock_destruct(sk);
+}
 
 /**
  * nty_stream_init_sock - the stream part of a new socket
@@ -42,10 +55,53 @@ void nty_stream_init_sock(struct sock *sk)
 	timer_setup(&sk->sk_timer, nty_stream_timer, 0);
 	timer_setup(&ts->delack_timer, nty_stream_delack_timer, 0);
 	sk->sk_write_space = nty_stream_write_space;
+	sk->sk_destruct = nty_stream_destruct;
 	sk->sk_state = TCP_CLOSE;
 	ts->rtt.rto_us = NTY_RTO_INIT_US;
 	ts->rcv_ratio = 128;
 	ts->mss = 536;
+}
+
+/**
+ * nty_stream_sock_queues - what /proc/net/nty/sockets shows of a stream
+ * @sk: the socket, read locklessly
+ * @rx: set to bytes not yet read, or a listener's accept queue length
+ * @tx: set to bytes not yet acknowledged, or a listener's bound
+ * @preq: set to segments on the prequeue
+ *
+ * As /proc/net/tcp shows rx_queue and tx_queue.
+ */
+void nty_stream_sock_queues(const struct sock *sk, int *rx, int *tx,
+			    unsigned int *preq)
+{
+	const struct nty_stream_sock *ts = nty_ts(sk);
+	int state = READ_ONCE(sk->sk_state);
+
+	*preq = skb_queue_len_lockless(&ts->prequeue);
+	if (state == TCP_LISTEN) {
+		*rx = READ_ONCE(sk->sk_ack_backlog);
+		*tx = READ_ONCE(sk->sk_max_ack_backlog);
+		return;
+	}
+	if (state == TCP_CLOSE || state == TCP_SYN_SENT) {
+		*rx = 0;
+		*tx = 0;
+		return;
+	}
+	*rx = max_t(int, READ_ONCE(ts->rcv_nxt) - READ_ONCE(ts->copied_seq) -
+			 sock_flag(sk, SOCK_DONE), 0);
+	*tx = max_t(int, READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una) -
+			 READ_ONCE(ts->fin_sent), 0);
+}
+
+/**
+ * nty_stream_orphans - closed connections still finishing, all namespaces
+ *
+ * Return: the count tcp_max_orphans's counterpart limits.
+ */
+int nty_stream_orphans(void)
+{
+	return atomic_read(&nty_orphan_count);
 }
 
 static void nty_stream_purge_write(struct sock *sk)
@@ -255,8 +311,8 @@ out:
  *
  * Return: 0, -EINVAL when not listening, -EAGAIN, or -ERESTARTSYS.
  */
-int nty_stream_do_accept(struct socket *sock, struct socket *newsock,
-			 int flags, bool kern)
+static int nty_stream_do_accept(struct socket *sock, struct socket *newsock,
+				int flags, bool kern)
 {
 	struct sock *sk = sock->sk, *child;
 	struct nty_stream_sock *ts = nty_ts(sk), *cts;
@@ -303,6 +359,12 @@ out:
 	return err;
 }
 
+static int nty_stream_accept(NTY_ACCEPT_ARGS)
+{
+	return nty_stream_do_accept(sock, newsock, NTY_ACCEPT_FLAGS,
+				    NTY_ACCEPT_KERN);
+}
+
 /* Enough room freed since the last advertisement: say so (tcp_cleanup_rbuf). */
 static void nty_stream_cleanup_rbuf(struct sock *sk)
 {
@@ -345,7 +407,7 @@ static struct sk_buff *nty_stream_skb_at(struct sock *sk, u32 seq, u32 *off)
 	struct sk_buff *skb;
 
 	skb_queue_walk(&sk->sk_receive_queue, skb) {
-		*off = seq - NTY_SKB_CB(skb)->seg.seq;
+		*off = seq - NTY_SEG_CB(skb)->seq;
 		if (*off < skb->len)
 			return skb;
 	}
@@ -449,7 +511,7 @@ static int nty_stream_recvmsg(struct socket *sock, struct msghdr *msg,
 	if (copied > 0 && !(flags & MSG_PEEK))
 		nty_stream_cleanup_rbuf(sk);
 	release_sock(sk);
-	/* abi.md: recvfrom() names the sender, for streams too: the peer. */
+	/* recvfrom() names the sender, for streams too: the peer. */
 	if (copied >= 0 && msg->msg_name)
 		msg->msg_namelen = nty_sock_getname(sock, msg->msg_name, 1) > 0 ?
 				   sizeof(struct sockaddr_nty) : 0;
@@ -518,7 +580,7 @@ static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 			kfree_skb(skb);
 			goto out_err;
 		}
-		seg = &NTY_SKB_CB(skb)->seg;
+		seg = NTY_SEG_CB(skb);
 		seg->seq = ts->write_seq;
 		seg->end_seq = ts->write_seq + chunk;
 		seg->flags = 0;

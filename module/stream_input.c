@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stages 5 and 6 for stream sockets, as tcp_v4_rcv() and tcp_input.c do
+ * Stage 8 for stream sockets, as tcp_v4_rcv() and tcp_input.c do
  * them: which of the three socket queues a segment takes, then the
  * protocol work on it.
  *
@@ -15,8 +15,8 @@
 #include <linux/etherdevice.h>
 #include <net/sock.h>
 
-#include "nty.h"
-#include "stream_seq.h"
+#include "stream.h"
+#include "observe.h"
 #include "trace.h"
 
 /**
@@ -99,6 +99,14 @@ void nty_stream_prequeue_process(struct sock *sk)
 	local_bh_enable();
 }
 
+/* The socket's spinlock is held and no user owns it. */
+static int nty_stream_rcv_skb(struct sock *sk, struct sk_buff *skb)
+{
+	if (!nty_prequeue(sk, skb))
+		nty_stream_do_rcv(sk, skb);
+	return 0;
+}
+
 /**
  * __nty_stream_rcv - hand a segment to a stream socket
  * @sk: the socket, referenced by the caller
@@ -112,16 +120,28 @@ void nty_stream_prequeue_process(struct sock *sk)
  */
 int __nty_stream_rcv(struct sock *sk, struct sk_buff *skb, int subclass)
 {
-	if (nty_sock_filter(sk, skb))
-		return -EPERM;
-	nty_stamp(skb, NTY_STAMP_SOCK);
-	spin_lock_nested(&sk->sk_lock.slock, subclass);
-	if (sock_owned_by_user(sk))
-		return nty_sock_backlog(sk, skb);
-	if (!nty_prequeue(sk, skb))
-		nty_stream_do_rcv(sk, skb);
-	bh_unlock_sock(sk);
-	return 0;
+	/*
+	 * What tcp_add_backlog() allows: the backlog's length is reset only
+	 * once release_sock() has drained it all, while the receive queue
+	 * fills from it, and a train (gso.c) brings 64 KB at once.
+	 */
+	u64 limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
+		    ((u32)READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
+
+	return nty_sock_receive(sk, skb, subclass, min_t(u64, limit, UINT_MAX),
+				nty_stream_rcv_skb);
+}
+
+/**
+ * nty_stream_rcv - hand a segment to a stream socket, from demux
+ * @sk: the socket, referenced by the caller
+ * @skb: the segment, data at the payload; consumed
+ *
+ * Return: as __nty_stream_rcv().
+ */
+int nty_stream_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	return __nty_stream_rcv(sk, skb, 0);
 }
 
 /**
@@ -178,13 +198,13 @@ static void nty_stream_fin(struct sock *sk)
 static bool nty_stream_try_coalesce(struct sock *sk, struct sk_buff *skb)
 {
 	struct sk_buff *to = skb_peek_tail(&sk->sk_receive_queue);
-	struct nty_seg *seg = &NTY_SKB_CB(skb)->seg, *tseg;
+	struct nty_seg *seg = NTY_SEG_CB(skb), *tseg;
 	bool fragstolen;
 	int delta;
 
 	if (!to)
 		return false;
-	tseg = &NTY_SKB_CB(to)->seg;
+	tseg = NTY_SEG_CB(to);
 	if (seg->seq != tseg->end_seq || (tseg->flags & NTY_F_FIN) ||
 	    !skb_try_coalesce(to, skb, &fragstolen, &delta))
 		return false;
@@ -207,7 +227,7 @@ static bool nty_stream_queue_rcv(struct sock *sk, struct sk_buff *skb,
 				 bool *fin)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
-	struct nty_seg *seg = &NTY_SKB_CB(skb)->seg;
+	struct nty_seg *seg = NTY_SEG_CB(skb);
 	u32 old = ts->rcv_nxt - seg->seq;
 
 	ts->rcv_nxt = seg->end_seq;
@@ -235,7 +255,7 @@ static void nty_stream_ofo_drain(struct sock *sk, bool *fin)
 	u32 old;
 
 	while ((skb = skb_peek(&ts->ofo_queue))) {
-		seg = &NTY_SKB_CB(skb)->seg;
+		seg = NTY_SEG_CB(skb);
 		if (nty_seq_after(seg->seq, ts->rcv_nxt))
 			break;
 		__skb_unlink(skb, &ts->ofo_queue);
@@ -268,11 +288,11 @@ static void nty_stream_ofo_drain(struct sock *sk, bool *fin)
 static void nty_stream_ofo_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
-	struct nty_seg *seg = &NTY_SKB_CB(skb)->seg, *s1;
+	struct nty_seg *seg = NTY_SEG_CB(skb), *s1;
 	struct sk_buff *skb1;
 
 	skb_queue_reverse_walk(&ts->ofo_queue, skb1) {
-		s1 = &NTY_SKB_CB(skb1)->seg;
+		s1 = NTY_SEG_CB(skb1);
 		if (!nty_seq_after(s1->seq, seg->seq)) {
 			if (!nty_seq_after(seg->end_seq, s1->end_seq)) {
 				/* Wholly held already: a duplicate. */
@@ -366,7 +386,7 @@ static bool nty_stream_prune_ofo(struct sock *sk, const struct sk_buff *skb)
 		 * Its journey ended at the out-of-order queue, and its cb
 		 * holds sequence numbers where the addresses were.
 		 */
-		NTY_SKB_CB(last)->t_rcv = 0;
+		nty_stamp_forget(last);
 		nty_sk_drop(sk, last, NTY_DROP_OFO_PRUNE);
 		pruned = true;
 	}
@@ -398,7 +418,7 @@ static void nty_stream_rcv_ratio(struct nty_stream_sock *ts,
 
 /*
  * The payload (and FIN) of a segment on a synchronized connection: the
- * five receive cases of seed 001 (claim C11), each with its counter.
+ * five receive cases (claim C11), each with its counter.
  * Returns true when it queued data (or a FIN) for the reader.
  */
 static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
@@ -450,7 +470,7 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 		} else {
 			if (nty_journeys_on())
 				nty_journey_deliver(sk, skb, NTY_Q_OFO);
-			seg = &NTY_SKB_CB(skb)->seg;
+			seg = NTY_SEG_CB(skb);
 			seg->seq = seq;
 			seg->end_seq = end_seq;
 			seg->flags = flags;
@@ -476,7 +496,7 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 	/* The journey records the addresses before the cb is reused. */
 	if (nty_journeys_on() && skb->len)
 		nty_journey_deliver(sk, skb, NTY_Q_RECEIVE);
-	seg = &NTY_SKB_CB(skb)->seg;
+	seg = NTY_SEG_CB(skb);
 	seg->seq = seq;
 	seg->end_seq = end_seq;
 	seg->flags = flags;
@@ -519,7 +539,7 @@ static void nty_stream_clean_rtx(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != ts->send_head) {
-		if (nty_seq_after(NTY_SKB_CB(skb)->seg.end_seq, ts->snd_una))
+		if (nty_seq_after(NTY_SEG_CB(skb)->end_seq, ts->snd_una))
 			break;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		nty_wmem_free_skb(sk, skb);
@@ -721,6 +741,8 @@ int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb)
 	struct net *net = sock_net(sk);
 	u8 flags = th->flags;
 	u32 seq;
+
+	lockdep_assert(lockdep_sock_is_held(sk));
 
 	switch (sk->sk_state) {
 	case TCP_LISTEN:

@@ -16,8 +16,7 @@
 #include <linux/if_arp.h>
 #include <net/sock.h>
 
-#include "nty.h"
-#include "stream_seq.h"
+#include "stream.h"
 #include "trace.h"
 
 /* Headroom every NTY segment is built with: link header, NTY header. */
@@ -82,6 +81,8 @@ u16 nty_select_window(struct sock *sk)
 	u32 cur = nty_rcv_wnd_left(ts), win;
 	int room;
 
+	lockdep_assert(lockdep_sock_is_held(sk));
+
 	win = nty_window_now(sk, &room);
 	/*
 	 * Only a buffer without room for one more segment takes back what
@@ -97,51 +98,6 @@ u16 nty_select_window(struct sock *sk)
 	if (!win)
 		NTY_INC_STATS(sock_net(sk), ZERO_WINDOW_ADV);
 	return win >> NTY_WINDOW_SHIFT;
-}
-
-/* Send @skb, which carries @n frames (a train of them when @n > 1). */
-static int nty_xmit_frames(struct net *net, struct sk_buff *skb, int ifindex,
-			   const u8 *daddr, unsigned int n)
-{
-	struct net_device *dev;
-	int err = -ENETDOWN;
-
-	rcu_read_lock();
-	dev = dev_get_by_index_rcu(net, ifindex);
-	if (!dev || !(dev->flags & IFF_UP))
-		goto drop;
-	skb->protocol = nty_ethertype_be;
-	skb->dev = dev;
-	err = -EINVAL;
-	if (dev_hard_header(skb, dev, ntohs(nty_ethertype_be), daddr, NULL,
-			    skb->len) < 0)
-		goto drop;
-	err = nty_csum_for_dev(skb, dev);
-	if (err)
-		goto drop;
-	err = dev_queue_xmit(skb);
-	rcu_read_unlock();
-	if (err > 0)
-		err = net_xmit_errno(err);
-	if (err) {
-		NTY_ADD_STATS(net, OUT_DROPS, n);
-		return err;
-	}
-	NTY_ADD_STATS(net, OUT_FRAMES, n);
-	if (n > 1)
-		NTY_INC_STATS(net, OUT_GSO_TRAINS);
-	return 0;
-drop:
-	rcu_read_unlock();
-	NTY_ADD_STATS(net, OUT_DROPS, n);
-	kfree_skb(skb);
-	return err;
-}
-
-static int nty_xmit_frame(struct net *net, struct sk_buff *skb, int ifindex,
-			  const u8 *daddr)
-{
-	return nty_xmit_frames(net, skb, ifindex, daddr, 1);
 }
 
 /* Put a stream header in front of @skb's payload, checksum left to the device. */
@@ -179,14 +135,14 @@ int nty_send_ctl(struct net *net, int ifindex, const u8 *daddr, __be16 sport,
 
 	skb = alloc_skb(NTY_TX_HEADROOM, GFP_ATOMIC);
 	if (!skb) {
-		NTY_INC_STATS(net, OUT_DROPS);
+		nty_output_failed(net, 1, -ENOBUFS);
 		return -ENOBUFS;
 	}
 	skb_reserve(skb, NTY_TX_HEADROOM);
 	nty_push_header(skb, flags, sport, dport, seq, ack, window);
 	if (flags & NTY_F_RST)
 		NTY_INC_STATS(net, OUT_RSTS);
-	return nty_xmit_frame(net, skb, ifindex, daddr);
+	return nty_output(net, skb, ifindex, daddr, 1);
 }
 
 /**
@@ -248,7 +204,7 @@ void nty_stream_reply_rst(struct net *net, struct sk_buff *skb)
 static struct sk_buff *nty_stream_tx_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
-	const struct nty_seg *seg = &NTY_SKB_CB(skb)->seg;
+	const struct nty_seg *seg = NTY_SEG_CB(skb);
 	struct nty_sock *ns = &ts->ns;
 	struct sk_buff *tx;
 	u8 flags = seg->flags;
@@ -283,10 +239,10 @@ int nty_stream_xmit(struct sock *sk, struct sk_buff *skb)
 
 	tx = nty_stream_tx_skb(sk, skb);
 	if (!tx) {
-		NTY_INC_STATS(sock_net(sk), OUT_DROPS);
+		nty_output_failed(sock_net(sk), 1, -ENOBUFS);
 		return -ENOBUFS;
 	}
-	return nty_xmit_frame(sock_net(sk), tx, ns->difindex, ns->daddr);
+	return nty_output(sock_net(sk), tx, ns->difindex, ns->daddr, 1);
 }
 
 /*
@@ -325,7 +281,7 @@ static void nty_stream_xmit_list(struct sock *sk, struct sk_buff *segs,
 		for (; segs; segs = next) {
 			next = segs->next;
 			segs->next = NULL;
-			nty_xmit_frame(net, segs, ns->difindex, ns->daddr);
+			nty_output(net, segs, ns->difindex, ns->daddr, 1);
 		}
 		return;
 	}
@@ -341,7 +297,7 @@ static void nty_stream_xmit_list(struct sock *sk, struct sk_buff *segs,
 	carrier->csum_offset = offsetof(struct ntyhdr, check);
 	carrier->priority = segs->priority;
 	carrier->mark = segs->mark;
-	nty_xmit_frames(net, carrier, ns->difindex, ns->daddr, n);
+	nty_output(net, carrier, ns->difindex, ns->daddr, n);
 }
 
 /**
@@ -377,12 +333,14 @@ void nty_stream_push(struct sock *sk)
 	const struct nty_seg *seg;
 	u32 right = ts->snd_una + ts->snd_wnd;
 
+	lockdep_assert(lockdep_sock_is_held(sk));
+
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_CLOSE ||
 	    !ts->send_head)
 		return;
 	nty_stream_gso_limits(sk, &max_bytes, &max_segs);
 	while ((skb = ts->send_head)) {
-		seg = &NTY_SKB_CB(skb)->seg;
+		seg = NTY_SEG_CB(skb);
 		if (nty_seq_after(seg->seq + skb->len, right))
 			break;
 		if (n && (n == max_segs ||
@@ -395,7 +353,7 @@ void nty_stream_push(struct sock *sk)
 		}
 		tx = nty_stream_tx_skb(sk, skb);
 		if (!tx) {
-			NTY_INC_STATS(sock_net(sk), OUT_DROPS);
+			nty_output_failed(sock_net(sk), 1, -ENOBUFS);
 			break;
 		}
 		*tail = tx;
@@ -459,7 +417,7 @@ void nty_stream_send_fin(struct sock *sk)
 		return;
 	skb = alloc_skb(NTY_TX_HEADROOM, GFP_KERNEL | __GFP_NOFAIL);
 	skb_reserve(skb, NTY_TX_HEADROOM);
-	seg = &NTY_SKB_CB(skb)->seg;
+	seg = NTY_SEG_CB(skb);
 	seg->seq = ts->write_seq;
 	seg->end_seq = ts->write_seq + 1;
 	seg->flags = NTY_F_FIN;
@@ -543,7 +501,7 @@ static void nty_stream_rto(struct sock *sk)
  */
 static int nty_stream_split(struct sock *sk, struct sk_buff *skb, u32 len)
 {
-	struct nty_seg *seg = &NTY_SKB_CB(skb)->seg, *seg2;
+	struct nty_seg *seg = NTY_SEG_CB(skb), *seg2;
 	struct sk_buff *rest;
 	u32 rlen = skb->len - len;
 
@@ -554,7 +512,7 @@ static int nty_stream_split(struct sock *sk, struct sk_buff *skb, u32 len)
 		return -ENOBUFS;
 	skb_reserve(rest, NTY_TX_HEADROOM);
 	skb_copy_bits(skb, len, skb_put(rest, rlen), rlen);
-	seg2 = &NTY_SKB_CB(rest)->seg;
+	seg2 = NTY_SEG_CB(rest);
 	seg2->seq = seg->seq + len;
 	seg2->end_seq = seg->end_seq;
 	seg2->flags = seg->flags;
@@ -576,9 +534,9 @@ static void nty_stream_probe(struct sock *sk)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
 	struct sk_buff *skb = ts->send_head;
-	u32 room = ts->snd_una + ts->snd_wnd - NTY_SKB_CB(skb)->seg.seq;
+	u32 room = ts->snd_una + ts->snd_wnd - NTY_SEG_CB(skb)->seq;
 
-	if (!nty_seq_after(NTY_SKB_CB(skb)->seg.seq + skb->len,
+	if (!nty_seq_after(NTY_SEG_CB(skb)->seq + skb->len,
 			   ts->snd_una + ts->snd_wnd)) {
 		nty_stream_push(sk);
 		return;

@@ -2,7 +2,7 @@
 /*
  * The arithmetic of stream sockets, as pure functions so that KUnit can
  * test them without a socket: sequence numbers that wrap, the five cases
- * of a received segment (seed 001), the advertised window, and the
+ * of a received segment (claim C11), the advertised window, and the
  * retransmission timeout (RFC 6298).
  */
 #ifndef _NTY_STREAM_SEQ_H

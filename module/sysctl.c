@@ -15,7 +15,7 @@
 #include "nty.h"
 
 int nty_max_backlog = 1000;
-EXPORT_SYMBOL_GPL(nty_max_backlog);
+EXPORT_SYMBOL_IF_KUNIT(nty_max_backlog);
 int nty_napi_weight = NAPI_POLL_WEIGHT;
 
 static int nty_one = 1;

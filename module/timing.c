@@ -13,7 +13,7 @@
  * and, with no time involved, frames per poll call and backlog length at
  * enqueue.  Frames from an ntynic add the NIC's stages:
  *
- *   nic_ring_wait  frame lands in the RX ring -> the NIC poll takes it
+ *   nic_ring_wait  frame lands in the RX ring -> the packet_type handler
  *   nic_irq_to_poll  hard IRQ -> the NAPI poll it scheduled (per IRQ)
  *  /sys/kernel/debug/nty/latency shows them (write to reset);
  * /sys/kernel/debug/nty/timing (0 or 1) switches them.  Stamping runs
@@ -28,6 +28,8 @@
 #include <net/sock.h>
 
 #include "nty.h"
+#include "observe.h"
+#include "nic_trace.h"
 
 /*
  * Any user may set NTY_STAGE_TIMES, so a socket's reference is dropped
@@ -92,6 +94,64 @@ void nty_timing_put(void)
 }
 
 /**
+ * struct nty_nic_poll_ctx - the NIC poll running on a CPU, as its driver's
+ *	nty_nic_poll_start tracepoint told it
+ * @dev: the device, compared and never dereferenced
+ * @queue: the channel
+ * @irq_ns: CLOCK_MONOTONIC ns of the hard IRQ that scheduled the poll
+ *
+ * NAPI polls of one CPU do not nest, so the last one to start is the one
+ * whose frames reach the packet_type handler on this CPU, GRO's held ones
+ * included; a frame that RPS moved here from another CPU finds another
+ * channel's and is not given an IRQ time.
+ */
+struct nty_nic_poll_ctx {
+	const struct net_device	*dev;
+	int			queue;
+	u64			irq_ns;
+};
+
+static DEFINE_PER_CPU(struct nty_nic_poll_ctx, nty_nic_poll_ctx);
+
+static void nty_nic_poll_probe(void *data, const struct net_device *dev,
+			       int queue, u64 irq_ns, bool first)
+{
+	struct nty_nic_poll_ctx *ctx;
+
+	if (!nty_timing_on())
+		return;
+	ctx = this_cpu_ptr(&nty_nic_poll_ctx);
+	ctx->dev = dev;
+	ctx->queue = queue;
+	ctx->irq_ns = irq_ns;
+	if (first && READ_ONCE(nty_hist_on))
+		nty_hist_add(NTY_HIST_NIC_IRQ, ktime_get_ns() - irq_ns);
+}
+
+/*
+ * When @skb hit its NIC's ring and when the hard IRQ that got it polled
+ * ran, from what a driver leaves on a frame: a receive timestamp on
+ * CLOCK_MONOTONIC (a PTP clock's is far ahead of it, and not taken), the
+ * recorded RX queue, and the poll its driver's tracepoint announced.
+ */
+static bool nty_nic_times(const struct sk_buff *skb, u64 now, u64 *t_ring,
+			  u64 *t_irq)
+{
+	const struct nty_nic_poll_ctx *ctx;
+
+	*t_ring = ktime_to_ns(skb_shinfo(skb)->hwtstamps.hwtstamp);
+	if (!*t_ring || *t_ring > now)
+		return false;
+	*t_irq = 0;
+	ctx = this_cpu_ptr(&nty_nic_poll_ctx);
+	if (skb_rx_queue_recorded(skb) && ctx->dev == skb->dev &&
+	    ctx->queue == skb_get_rx_queue(skb) && ctx->irq_ns &&
+	    ctx->irq_ns < now)
+		*t_irq = ctx->irq_ns;
+	return true;
+}
+
+/**
  * nty_stamp_rcv - start a frame's account, at the packet_type handler
  * @skb: the frame
  */
@@ -100,19 +160,22 @@ void nty_stamp_rcv(struct sk_buff *skb)
 	struct nty_skb_cb *cb = NTY_SKB_CB(skb);
 	u64 t_ring, t_irq;
 
-	/* The tail of skb->cb is struct sock_skb_cb's. */
-	BUILD_BUG_ON(offsetofend(struct nty_skb_cb, d_irq) >
-		     sizeof(skb->cb) - sizeof(struct sock_skb_cb));
-	/* The cb is ours now: clear what a dropped frame's journey shows. */
-	memset(cb, 0, offsetofend(struct nty_skb_cb, d_irq));
-	ether_addr_copy(cb->saddr, eth_hdr(skb)->h_source);
-	if (nty_timing_on()) {
-		cb->t_rcv = ktime_get_ns();
-		/* From an ntynic: the IRQ time, or 1 ns to say "NIC frame". */
-		if (nty_nic_rx_times(skb, &t_ring, &t_irq))
-			cb->d_irq = t_irq && t_irq < cb->t_rcv ?
-				min_t(u64, cb->t_rcv - t_irq, U32_MAX) : 1;
+	cb->t_rcv = ktime_get_ns();
+	/* From a timestamping NIC: the IRQ time, or 1 ns to say "NIC frame". */
+	if (nty_nic_times(skb, cb->t_rcv, &t_ring, &t_irq)) {
+		cb->d_irq = t_irq ? min_t(u64, cb->t_rcv - t_irq, U32_MAX) : 1;
+		if (READ_ONCE(nty_hist_on))
+			nty_hist_add(NTY_HIST_NIC_RING, cb->t_rcv - t_ring);
 	}
+}
+
+/**
+ * nty_stamp_forget - end a frame's account where it is, without a journey
+ * @skb: the frame, whose journey ended when it was queued
+ */
+void nty_stamp_forget(struct sk_buff *skb)
+{
+	NTY_SKB_CB(skb)->t_rcv = 0;
 }
 
 /**
@@ -163,26 +226,6 @@ void nty_hist_poll(int work)
 {
 	if (nty_timing_on() && READ_ONCE(nty_hist_on))
 		nty_hist_add(NTY_HIST_POLL_FRAMES, work);
-}
-
-/**
- * nty_hist_nic_ring - note how long a frame waited in an ntynic RX ring
- * @ns: from the "DMA" to the poll taking it
- */
-void nty_hist_nic_ring(u64 ns)
-{
-	if (READ_ONCE(nty_hist_on))
-		nty_hist_add(NTY_HIST_NIC_RING, ns);
-}
-
-/**
- * nty_hist_nic_irq - note how long an ntynic hard IRQ's poll took to run
- * @ns: from the hard IRQ to its NAPI poll
- */
-void nty_hist_nic_irq(u64 ns)
-{
-	if (READ_ONCE(nty_hist_on))
-		nty_hist_add(NTY_HIST_NIC_IRQ, ns);
 }
 
 /**
@@ -281,10 +324,22 @@ void nty_timing_debugfs(struct dentry *dir)
 }
 
 /**
+ * nty_timing_init - listen to the NIC polls that start, for the NIC times
+ *
+ * Return: 0 or a negative errno.
+ */
+int nty_timing_init(void)
+{
+	return register_trace_nty_nic_poll_start(nty_nic_poll_probe, NULL);
+}
+
+/**
  * nty_timing_exit - leave the key as it was found
  */
 void nty_timing_exit(void)
 {
+	unregister_trace_nty_nic_poll_start(nty_nic_poll_probe, NULL);
+	tracepoint_synchronize_unregister();
 	nty_timing_set(NULL, 0);
 	/* A socket's deferred decrement must not run after the module. */
 	static_key_deferred_flush(&nty_timing_key);

@@ -16,23 +16,31 @@
 
 #include "nty.h"
 
+#undef NTY_SYM_STAGE
+#undef NTY_SYM_STAGE_LAST
+#define NTY_SYM_STAGE(id, name)		{ NTY_STAGE_##id, #name },
+#define NTY_SYM_STAGE_LAST(id, name)	{ NTY_STAGE_##id, #name }
 #define nty_show_stage(s)						\
-	__print_symbolic(s, { NTY_STAGE_RCV, "rcv" },			\
-			 { NTY_STAGE_BACKLOG, "backlog" },		\
-			 { NTY_STAGE_PROTOCOL, "protocol" },		\
-			 { NTY_STAGE_DEMUX, "demux" },			\
-			 { NTY_STAGE_SOCKET, "socket" })
+	__print_symbolic(s, NTY_DROP_STAGES(NTY_SYM_STAGE, NTY_SYM_STAGE_LAST))
+
+#undef NTY_SYM_Q
+#undef NTY_SYM_Q_LAST
+#define NTY_SYM_Q(id, name)		{ NTY_Q_##id, #name },
+#define NTY_SYM_Q_LAST(id, name)	{ NTY_Q_##id, #name }
+#define nty_show_queue(q)						\
+	__print_symbolic(q, NTY_SOCK_QUEUES(NTY_SYM_Q, NTY_SYM_Q_LAST))
 
 /*
  * Enum values in the print formats, resolved for user space (perf,
  * trace-cmd, bpftrace read the format file), as include/trace/events/skb.h
  * does for the drop reasons.
  */
-TRACE_DEFINE_ENUM(NTY_STAGE_RCV);
-TRACE_DEFINE_ENUM(NTY_STAGE_BACKLOG);
-TRACE_DEFINE_ENUM(NTY_STAGE_PROTOCOL);
-TRACE_DEFINE_ENUM(NTY_STAGE_DEMUX);
-TRACE_DEFINE_ENUM(NTY_STAGE_SOCKET);
+#undef NTY_STAGE_TRACE_ENUM
+#define NTY_STAGE_TRACE_ENUM(id, name)	TRACE_DEFINE_ENUM(NTY_STAGE_##id);
+NTY_DROP_STAGES(NTY_STAGE_TRACE_ENUM, NTY_STAGE_TRACE_ENUM)
+#undef NTY_Q_TRACE_ENUM
+#define NTY_Q_TRACE_ENUM(id, name)	TRACE_DEFINE_ENUM(NTY_Q_##id);
+NTY_SOCK_QUEUES(NTY_Q_TRACE_ENUM, NTY_Q_TRACE_ENUM)
 TRACE_DEFINE_ENUM(NTY_TYPE_DGRAM);
 TRACE_DEFINE_ENUM(NTY_TYPE_STREAM);
 
@@ -63,57 +71,7 @@ DEFINE_DROP_REASON(NTY_REASON_TRACE_ENUM, NTY_REASON_TRACE_ENUM)
 			 { NTY_TYPE_DGRAM, "dgram" },			\
 			 { NTY_TYPE_STREAM, "stream" })
 
-#define nty_show_queue(q)						\
-	__print_symbolic(q, { NTY_Q_RECEIVE, "receive" },		\
-			 { NTY_Q_BACKLOG, "backlog" },			\
-			 { NTY_Q_PREQUEUE, "prequeue" },		\
-			 { NTY_Q_OFO, "ofo" })
-
-/*
- * Stage 1: an ntynic channel's hard IRQ ran (the CPU is the event's).
- * ifindex alone is ambiguous: each namespace numbers its own devices.
- */
-TRACE_EVENT(nty_nic_irq,
-	TP_PROTO(const struct net_device *dev, int queue),
-	TP_ARGS(dev, queue),
-	TP_STRUCT__entry(
-		__array(char, name, IFNAMSIZ)
-		__field(int, ifindex)
-		__field(int, queue)
-	),
-	TP_fast_assign(
-		memcpy(__entry->name, dev->name, IFNAMSIZ);
-		__entry->ifindex = dev->ifindex;
-		__entry->queue = queue;
-	),
-	TP_printk("dev=%s ifindex=%d queue=%d", __entry->name,
-		  __entry->ifindex, __entry->queue)
-);
-
-/* Stage 1b: an ntynic channel's NAPI poll took @work of @budget. */
-TRACE_EVENT(nty_nic_poll,
-	TP_PROTO(const struct net_device *dev, int queue, int work, int budget),
-	TP_ARGS(dev, queue, work, budget),
-	TP_STRUCT__entry(
-		__array(char, name, IFNAMSIZ)
-		__field(int, ifindex)
-		__field(int, queue)
-		__field(int, work)
-		__field(int, budget)
-	),
-	TP_fast_assign(
-		memcpy(__entry->name, dev->name, IFNAMSIZ);
-		__entry->ifindex = dev->ifindex;
-		__entry->queue = queue;
-		__entry->work = work;
-		__entry->budget = budget;
-	),
-	TP_printk("dev=%s ifindex=%d queue=%d work=%d budget=%d",
-		  __entry->name, __entry->ifindex, __entry->queue,
-		  __entry->work, __entry->budget)
-);
-
-/* Stage 2: the packet_type handler took a frame. */
+/* Stage 4: the packet_type handler took a frame. */
 TRACE_EVENT(nty_rcv,
 	TP_PROTO(const struct sk_buff *skb),
 	TP_ARGS(skb),
@@ -133,7 +91,7 @@ TRACE_EVENT(nty_rcv,
 		  __entry->ifindex, __entry->len, __entry->saddr)
 );
 
-/* Stage 3: queued on a CPU's backlog (qlen after the enqueue). */
+/* Stage 5: queued on a CPU's backlog (qlen after the enqueue). */
 TRACE_EVENT(nty_backlog_enqueue,
 	TP_PROTO(const struct sk_buff *skb, int cpu, unsigned int qlen),
 	TP_ARGS(skb, cpu, qlen),
@@ -151,7 +109,7 @@ TRACE_EVENT(nty_backlog_enqueue,
 		  __entry->qlen)
 );
 
-/* Stage 3: one NAPI poll of a CPU's backlog. */
+/* Stage 5: one NAPI poll of a CPU's backlog. */
 TRACE_EVENT(nty_napi_poll,
 	TP_PROTO(int cpu, int work, int budget, bool squeezed),
 	TP_ARGS(cpu, work, budget, squeezed),
@@ -171,7 +129,7 @@ TRACE_EVENT(nty_napi_poll,
 		  __entry->work, __entry->budget, __entry->squeezed)
 );
 
-/* Stage 4: demux found a socket (ino) or none (0). */
+/* Stage 7: demux found a socket (ino) or none (0). */
 TRACE_EVENT(nty_demux,
 	TP_PROTO(const struct sk_buff *skb, const struct nty_skb_cb *cb,
 		 const struct sock *sk),
@@ -200,7 +158,7 @@ TRACE_EVENT(nty_demux,
 		  __entry->found)
 );
 
-/* Stage 5: a socket took the frame on one of its queues. */
+/* Stage 8: a socket took the frame on one of its queues. */
 TRACE_EVENT(nty_sock_enqueue,
 	TP_PROTO(const struct sock *sk, const struct sk_buff *skb, int queue),
 	TP_ARGS(sk, skb, queue),
@@ -225,7 +183,7 @@ TRACE_EVENT(nty_sock_enqueue,
 		  nty_show_queue(__entry->queue), __entry->len, __entry->rmem)
 );
 
-/* Stage 6: sk_data_ready() called for a socket. */
+/* Stage 9: sk_data_ready() called for a socket. */
 TRACE_EVENT(nty_wakeup,
 	TP_PROTO(const struct sock *sk),
 	TP_ARGS(sk),
@@ -241,7 +199,7 @@ TRACE_EVENT(nty_wakeup,
 );
 
 /*
- * Stage 7: recvmsg copied a datagram, or part of a segment, to user
+ * Stage 10: recvmsg copied a datagram, or part of a segment, to user
  * space.  skbaddr pairs it with the frame's nty_rcv (the time a frame
  * spent on the path, per flow, in one bpftrace line).
  */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Stage 1, the wire format: the NTY header is built and checked here and
- * nowhere else.  The checks are pure functions of the header and the frame
+ * The wire format, which stage 6 checks: the NTY header is built and
+ * checked here and nowhere else.  The checks are pure functions of the header and the frame
  * length so that KUnit can drive every error class without a socket.
  */
 #include <linux/export.h>
@@ -22,7 +22,7 @@ __sum16 nty_csum(const void *buf, unsigned int len)
 {
 	return csum_fold(csum_partial(buf, len, 0));
 }
-EXPORT_SYMBOL_GPL(nty_csum);
+EXPORT_SYMBOL_IF_KUNIT(nty_csum);
 
 /**
  * nty_csum_partial - leave the checksum to the device, as TCP and UDP do
@@ -45,7 +45,7 @@ void nty_csum_partial(struct sk_buff *skb)
 	skb->csum_start = skb_network_header(skb) - skb->head;
 	skb->csum_offset = offsetof(struct ntyhdr, check);
 }
-EXPORT_SYMBOL_GPL(nty_csum_partial);
+EXPORT_SYMBOL_IF_KUNIT(nty_csum_partial);
 
 /*
  * Only where the frame stays in memory does a partial checksum reach an
@@ -115,7 +115,7 @@ void nty_build_header(struct ntyhdr *nh, u8 type, u8 flags, __be16 sport,
 	nh->dest = dport;
 	nh->len = htons(len);
 }
-EXPORT_SYMBOL_GPL(nty_build_header);
+EXPORT_SYMBOL_IF_KUNIT(nty_build_header);
 
 /**
  * nty_check_header - validate the fixed fields of a header
@@ -146,7 +146,7 @@ enum nty_hdr_verdict nty_check_header(const struct ntyhdr *nh,
 		return NTY_HDR_LEN;
 	return NTY_HDR_OK;
 }
-EXPORT_SYMBOL_GPL(nty_check_header);
+EXPORT_SYMBOL_IF_KUNIT(nty_check_header);
 
 /**
  * nty_validate_skb - validate a received frame and trim Ethernet padding
@@ -175,4 +175,4 @@ enum nty_hdr_verdict nty_validate_skb(struct sk_buff *skb)
 		return NTY_HDR_CSUM;
 	return NTY_HDR_OK;
 }
-EXPORT_SYMBOL_GPL(nty_validate_skb);
+EXPORT_SYMBOL_IF_KUNIT(nty_validate_skb);

@@ -256,7 +256,7 @@ TEST_F(stream, handshake_echo_and_states)
 	ASSERT_EQ(5, send(c, "hello", 5, 0));
 	ASSERT_EQ(5, read_full(s, buf, 5));
 	EXPECT_EQ(0, memcmp(buf, "hello", 5));
-	/* recvfrom() names the peer, as abi.md asks of every socket. */
+	/* recvfrom() names the peer, as it does for every NTY socket. */
 	ASSERT_EQ(1, send(c, "!", 1, 0));
 	memset(&peer, 0, sizeof(peer));
 	alen = sizeof(peer);

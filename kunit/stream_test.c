@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit, the stream arithmetic (stream_seq.h): sequence numbers that wrap,
+ * the five receive cases, the window, the RTO and the queue bounds.  The
+ * one suite that sees stream.h.
+ */
+#include <kunit/test.h>
+
+#include "stream.h"
+
+static void nty_test_seq_wrap(struct kunit *test)
+{
+	KUNIT_EXPECT_TRUE(test, nty_seq_before(1, 2));
+	KUNIT_EXPECT_FALSE(test, nty_seq_before(2, 2));
+	KUNIT_EXPECT_TRUE(test, nty_seq_before(0xfffffff0U, 0x10));
+	KUNIT_EXPECT_TRUE(test, nty_seq_after(0x10, 0xfffffff0U));
+	KUNIT_EXPECT_FALSE(test, nty_seq_after(0xfffffff0U, 0x10));
+	/* Half the space apart is the edge of "before". */
+	KUNIT_EXPECT_TRUE(test, nty_seq_before(0, 0x7fffffffU));
+	KUNIT_EXPECT_FALSE(test, nty_seq_before(0, 0x80000001U));
+}
+
+static void nty_test_seg_cases(struct kunit *test)
+{
+	const u32 nxt = 0xfffffff0U, wnd = 1000;	/* the window wraps */
+
+	KUNIT_EXPECT_EQ(test, nty_seg_classify(nxt, nxt + 100, nxt, wnd),
+			NTY_SEG_IN_ORDER);
+	KUNIT_EXPECT_EQ(test, nty_seg_classify(nxt - 100, nxt, nxt, wnd),
+			NTY_SEG_DUP);
+	KUNIT_EXPECT_EQ(test, nty_seg_classify(nxt - 300, nxt - 200, nxt, wnd),
+			NTY_SEG_DUP);
+	KUNIT_EXPECT_EQ(test, nty_seg_classify(nxt - 50, nxt + 50, nxt, wnd),
+			NTY_SEG_PARTIAL);
+	KUNIT_EXPECT_EQ(test, nty_seg_classify(nxt + 200, nxt + 300, nxt, wnd),
+			NTY_SEG_OFO);
+	KUNIT_EXPECT_EQ(test, nty_seg_classify(nxt + wnd, nxt + wnd + 10, nxt,
+					       wnd), NTY_SEG_OUT_OF_WINDOW);
+	KUNIT_EXPECT_EQ(test, nty_seg_classify(nxt + wnd - 1, nxt + wnd + 10,
+					       nxt, wnd), NTY_SEG_OFO);
+	/* A zero window takes nothing new, not even in order. */
+	KUNIT_EXPECT_EQ(test, nty_seg_classify(nxt, nxt + 1, nxt, 0),
+			NTY_SEG_OUT_OF_WINDOW);
+	KUNIT_EXPECT_EQ(test, nty_seg_classify(nxt - 5, nxt + 5, nxt, 0),
+			NTY_SEG_OUT_OF_WINDOW);
+	KUNIT_EXPECT_EQ(test, nty_seg_classify(nxt - 5, nxt, nxt, 0),
+			NTY_SEG_DUP);
+}
+
+static void nty_test_window(struct kunit *test)
+{
+	const u32 max = NTY_MAX_WINDOW;
+
+	KUNIT_EXPECT_EQ(test, nty_window_from_space(0, 128, 1476, max), 0U);
+	KUNIT_EXPECT_EQ(test, nty_window_from_space(-4096, 128, 1476, max), 0U);
+	/* Less than a segment is no window (receiver SWS avoidance). */
+	KUNIT_EXPECT_EQ(test, nty_window_from_space(2000, 128, 1476, max), 0U);
+	/* Payload per truesize byte scales the free buffer. */
+	KUNIT_EXPECT_EQ(test, nty_window_from_space(100000, 128, 1476, max),
+			50000U);
+	KUNIT_EXPECT_EQ(test, nty_window_from_space(100000, 64, 1476, max),
+			24992U);
+	/* Multiples of the header's unit, at most what it can carry. */
+	KUNIT_EXPECT_EQ(test, nty_window_from_space(10003, 256, 1476, max),
+			10000U);
+	KUNIT_EXPECT_EQ(test, nty_window_from_space(1 << 30, 255, 1476, max),
+			max);
+}
+
+static void nty_test_rto(struct kunit *test)
+{
+	struct nty_rtt rtt = { .rto_us = NTY_RTO_INIT_US };
+
+	nty_rtt_sample(&rtt, 100000);
+	KUNIT_EXPECT_EQ(test, rtt.srtt_us, 100000U);
+	KUNIT_EXPECT_EQ(test, rtt.rttvar_us, 50000U);
+	KUNIT_EXPECT_EQ(test, rtt.rto_us, 300000U);
+	/* RFC 6298 2.3: rttvar 3/4 + |err|/4, srtt 7/8 + m/8. */
+	nty_rtt_sample(&rtt, 200000);
+	KUNIT_EXPECT_EQ(test, rtt.rttvar_us, 62500U);
+	KUNIT_EXPECT_EQ(test, rtt.srtt_us, 112500U);
+	KUNIT_EXPECT_EQ(test, rtt.rto_us, 362500U);
+	/* Never below TCP_RTO_MIN, never above TCP_RTO_MAX. */
+	rtt = (struct nty_rtt){ 0 };
+	nty_rtt_sample(&rtt, 10);
+	KUNIT_EXPECT_EQ(test, rtt.rto_us, NTY_RTO_MIN_US);
+	rtt = (struct nty_rtt){ 0 };
+	nty_rtt_sample(&rtt, 100000000);
+	KUNIT_EXPECT_EQ(test, rtt.rto_us, NTY_RTO_MAX_US);
+	/* Backoff doubles, and stops at the maximum. */
+	KUNIT_EXPECT_EQ(test, nty_rto_backoff(200000, 0), 200000U);
+	KUNIT_EXPECT_EQ(test, nty_rto_backoff(200000, 3), 1600000U);
+	KUNIT_EXPECT_EQ(test, nty_rto_backoff(200000, 15), NTY_RTO_MAX_US);
+	KUNIT_EXPECT_EQ(test, nty_rto_backoff(NTY_RTO_MAX_US, 40),
+			NTY_RTO_MAX_US);
+}
+
+static void nty_test_queue_bounds(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, nty_listen_backlog_clamp(100000, 4096), 4096U);
+	KUNIT_EXPECT_EQ(test, nty_listen_backlog_clamp(4, 4096), 4U);
+	KUNIT_EXPECT_EQ(test, nty_listen_backlog_clamp(0, 4096), 0U);
+	/* A negative backlog asks for the most, as __sys_listen() reads it. */
+	KUNIT_EXPECT_EQ(test, nty_listen_backlog_clamp(-1, 4096), 4096U);
+	/* listen(fd, 4): four wait, the fifth overflows. */
+	KUNIT_EXPECT_FALSE(test, nty_queue_full(3, 4));
+	KUNIT_EXPECT_TRUE(test, nty_queue_full(4, 4));
+	KUNIT_EXPECT_TRUE(test, nty_queue_full(0, 0));
+}
+
+static struct kunit_case nty_stream_cases[] = {
+	KUNIT_CASE(nty_test_seq_wrap),
+	KUNIT_CASE(nty_test_seg_cases),
+	KUNIT_CASE(nty_test_window),
+	KUNIT_CASE(nty_test_rto),
+	KUNIT_CASE(nty_test_queue_bounds),
+	{}
+};
+
+static struct kunit_suite nty_stream_suite = {
+	.name = "nty_stream",
+	.test_cases = nty_stream_cases,
+};
+
+kunit_test_suites(&nty_stream_suite);
