@@ -10,7 +10,7 @@
 #   make shell KERNEL=release|stock  a shell on another kernel
 #   make shell      a root shell in the VM with nty.ko loaded
 #   make compat     build against the test kernel and Debian's stock 6.1, W=1
-#   make style      checkpatch.pl --strict on everything
+#   make style      checkpatch.pl --strict on every C file, shellcheck on every script
 #   make sparse     sparse (C=2) on the module
 #   make tools      ntycat, ntystat, the fuzzers and the selftests
 #   make fuzz       fuzzing and fault campaigns on the debug kernel, then

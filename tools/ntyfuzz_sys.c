@@ -372,16 +372,13 @@ static void *worker(void *arg)
 /* The peer: listeners and datagram sockets on every port, echoing. */
 static void responder(const char *netns)
 {
-	char path[128], buf[4096];
+	char buf[4096];
 	struct pollfd pf[NFD];
 	int n = 0, i, fd, one = 1;
 	ssize_t r;
 
-	snprintf(path, sizeof(path), "/run/netns/%s", netns);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || setns(fd, CLONE_NEWNET))
+	if (nty_enter_netns(netns) < 0)
 		_exit(1);
-	close(fd);
 	for (i = 0; i < NPORTS; i++) {
 		struct sockaddr_nty a = { .snty_family = fam,
 					  .snty_port = htons(PORT_BASE + i) };

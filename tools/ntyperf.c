@@ -59,6 +59,7 @@
 
 #include "lib/nty_user.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define PORT		9000
 #define EXTRA_PORT0	1024
 #define RAW_ETHERTYPE	0x88B6	/* IEEE local experimental 2: not NTY's */
@@ -122,14 +123,8 @@ static double now(void)
 
 static void enter_ns(const char *name)
 {
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
-		die(path);
-	close(fd);
+	if (nty_enter_netns(name) < 0)
+		die(name);
 }
 
 static void pin(int cpu)
@@ -943,7 +938,21 @@ static int lookup(const char * const *names, int n, const char *s)
 	return -1;
 }
 
-int main(int argc, char **argv)
+/* A whole decimal number in [min, max], or the usage. */
+static int parse_int(const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < min || v > max)
+		help();
+	return v;
+}
+
+/* The options into o; returns the --serve port, 0 without. */
+static int parse_args(int argc, char **argv)
 {
 	static const struct option lopts[] = {
 		{ "client-ns", required_argument, NULL, 'A' },
@@ -953,37 +962,37 @@ int main(int argc, char **argv)
 		{ "server-ip", required_argument, NULL, 'I' },
 		{ }
 	};
-	struct result res[MAX_REPEATS] = { 0 };
-	int opt, rp[2], sp[2], mp[2], lfd, st, serve = 0;
+	int opt, serve = 0;
 	char *colon;
-	pid_t pid;
 
 	while ((opt = getopt_long(argc, argv, "p:m:s:t:w:r:n:c:Fjl:i:h", lopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			o.proto = lookup(proto_names, 5, optarg);
+			o.proto = lookup(proto_names, ARRAY_SIZE(proto_names),
+					 optarg);
 			break;
 		case 'm':
-			o.mode = lookup(mode_names, 4, optarg);
+			o.mode = lookup(mode_names, ARRAY_SIZE(mode_names),
+					optarg);
 			break;
 		case 's':
-			o.size = atoi(optarg);
+			o.size = parse_int(optarg, 1, 65000);
 			break;
 		case 't':
-			o.secs = atoi(optarg);
+			o.secs = parse_int(optarg, 1, 86400);
 			break;
 		case 'w':
-			o.warm = atoi(optarg);
+			o.warm = parse_int(optarg, 0, 86400);
 			break;
 		case 'r':
-			o.repeats = atoi(optarg);
+			o.repeats = parse_int(optarg, 1, MAX_REPEATS);
 			break;
 		case 'n':
-			o.extra = atoi(optarg);
+			o.extra = parse_int(optarg, 0, 1 << 20);
 			break;
 		case 'c':
-			o.conns = atoi(optarg);
+			o.conns = parse_int(optarg, 1, 1 << 20);
 			break;
 		case 'F':
 			o.fill = 1;
@@ -1001,7 +1010,7 @@ int main(int argc, char **argv)
 			o.sns = optarg;
 			break;
 		case 'S':
-			serve = atoi(optarg);
+			serve = parse_int(optarg, 1, 65535);
 			break;
 		case 'R':
 			o.remote = optarg;
@@ -1021,36 +1030,76 @@ int main(int argc, char **argv)
 			help();
 		}
 	}
-	if (o.size < 1 || o.size > 65000 || o.secs < 1 || o.warm < 0 ||
-	    o.repeats < 1 || o.repeats > MAX_REPEATS || o.extra < 0 ||
-	    o.conns < 1 || ((o.mode == M_CRR || o.mode == M_MEM) && !is_stream()) ||
+	if (((o.mode == M_CRR || o.mode == M_MEM) && !is_stream()) ||
 	    (o.proto == P_PACKET && o.mode != M_RATE) ||
 	    (o.fill && o.mode != M_MEM))
 		help();
 	if (o.mode == M_MEM)
 		o.repeats = 1;
+	return serve;
+}
 
-	fam = nty_user_family();
-	if (serve > 0) {
-		serve_forever(serve);	/* returns only on an error */
-		return 1;
+/* The client here, the server on another machine (ntyperf --serve). */
+static void run_remote(struct result *res)
+{
+	int fd;
+
+	if (o.mode != M_RATE && o.mode != M_RR)
+		help();
+	if (nty_ifinfo(o.cif, &cifindex, cmac))
+		die(o.cif);
+	signal(SIGPIPE, SIG_IGN);
+	fd = remote_connect();
+	pin(0);
+	if (o.mode == M_RATE)
+		client_rate(fd, res);
+	else
+		client_rr(fd, res);
+	close(fd);
+}
+
+/*
+ * The forked server, in its namespace on CPU 1: @rp carries its figures
+ * back, @sp says it is ready, @mp is the memory mode's control pipe.
+ * It ends with _exit(), never returning to the client's code.
+ */
+static void run_server(int rp[2], int sp[2], int mp[2])
+{
+	int lfd;
+
+	/* Our ends only, so that each side sees EOF if the other dies. */
+	close(rp[0]);
+	close(sp[0]);
+	close(mp[1]);
+	enter_ns(o.sns);
+	pin(1);
+	if (o.extra)
+		extra_sockets(o.extra);
+	lfd = server_socket();
+	if (write(sp[1], "r", 1) != 1)
+		die("ready");
+	close(sp[1]);
+	switch (o.mode) {
+	case M_RATE:
+		serve_rate(lfd, rp[1]);
+		break;
+	case M_RR:
+	case M_CRR:
+		serve_echo(lfd, rp[1]);
+		break;
+	case M_MEM:
+		serve_mem(lfd, mp[0]);
+		break;
 	}
-	if (o.remote) {
-		if (o.mode != M_RATE && o.mode != M_RR)
-			help();
-		if (nty_ifinfo(o.cif, &cifindex, cmac))
-			die(o.cif);
-		signal(SIGPIPE, SIG_IGN);
-		lfd = remote_connect();
-		pin(0);
-		if (o.mode == M_RATE)
-			client_rate(lfd, res);
-		else
-			client_rr(lfd, res);
-		close(lfd);
-		report(res);
-		return 0;
-	}
+	_exit(0);
+}
+
+/* Both ends on this machine: a server forked into its namespace. */
+static void run_local(struct result *res)
+{
+	int rp[2], sp[2], mp[2], st;
+	pid_t pid;
+
 	enter_ns(o.sns);
 	if (nty_ifinfo(o.sif, &sifindex, smac))
 		die(o.sif);
@@ -1064,33 +1113,8 @@ int main(int argc, char **argv)
 	pid = fork();
 	if (pid < 0)
 		die("fork");
-	if (pid == 0) {
-		/* Our ends only, so that each side sees EOF if the other dies. */
-		close(rp[0]);
-		close(sp[0]);
-		close(mp[1]);
-		enter_ns(o.sns);
-		pin(1);
-		if (o.extra)
-			extra_sockets(o.extra);
-		lfd = server_socket();
-		if (write(sp[1], "r", 1) != 1)
-			die("ready");
-		close(sp[1]);
-		switch (o.mode) {
-		case M_RATE:
-			serve_rate(lfd, rp[1]);
-			break;
-		case M_RR:
-		case M_CRR:
-			serve_echo(lfd, rp[1]);
-			break;
-		case M_MEM:
-			serve_mem(lfd, mp[0]);
-			break;
-		}
-		_exit(0);
-	}
+	if (pid == 0)
+		run_server(rp, sp, mp);
 	close(rp[1]);
 	close(sp[1]);
 	close(mp[0]);
@@ -1115,6 +1139,23 @@ int main(int argc, char **argv)
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &st, 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct result res[MAX_REPEATS] = { 0 };
+	int serve;
+
+	serve = parse_args(argc, argv);
+	fam = nty_user_family();
+	if (serve) {
+		serve_forever(serve);	/* returns only on an error */
+		return 1;
+	}
+	if (o.remote)
+		run_remote(res);
+	else
+		run_local(res);
 	report(res);
 	return 0;
 }

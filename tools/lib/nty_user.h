@@ -109,4 +109,29 @@ out:
 	return ret;
 }
 
+#ifdef _GNU_SOURCE
+#include <fcntl.h>
+#include <sched.h>
+
+/*
+ * Join the network namespace ip-netns(8) calls @name, as "ip netns exec"
+ * does; the one copy of it the tools share (setns() wants _GNU_SOURCE,
+ * which every tool that enters a namespace defines).  Return: 0, or -1
+ * with errno set.
+ */
+static inline int nty_enter_netns(const char *name)
+{
+	char path[128];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return ret;
+}
+#endif
+
 #endif /* _NTY_USER_H */

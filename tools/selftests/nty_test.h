@@ -18,16 +18,10 @@
 
 static inline void enter_ns(const char *name)
 {
-	char path[64];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+	if (nty_enter_netns(name) < 0) {
 		fprintf(stderr, "setns %s: %s\n", name, strerror(errno));
 		exit(1);
 	}
-	close(fd);
 }
 
 /* The tunables that are global live in the initial namespace (PID 1's). */
