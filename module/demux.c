@@ -74,6 +74,7 @@ static bool nty_port_in_use(struct net *net, const struct sock *sk,
 {
 	struct nty_sock *ns;
 
+	lockdep_assert_held(&nty_hash_lock);
 	hlist_for_each_entry(ns, nty_port_bucket(net, port), bind_node) {
 		if (ns->sport == port && net_eq(sock_net(&ns->sk), net) &&
 		    &ns->sk != sk && nty_port_conflict(sk, &ns->sk, ifindex))
