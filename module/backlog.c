@@ -5,6 +5,12 @@
  * the max_backlog sysctl and a real napi_struct whose poll drains it from
  * NET_RX_SOFTIRQ with the napi_weight sysctl as its weight.  A flow hash
  * chooses the CPU (the RPS idea); a remote CPU's poll is scheduled by IPI.
+ *
+ * Whether a frame meets the backlog at all is the backlog sysctl's choice
+ * (nty_backlog_rcv()): "always", the seeds' model, queues every frame;
+ * "rps" does what netif_receive_skb_internal() does today, the backlog
+ * only for frames RPS steers (rps_cpus set), every other frame handed to
+ * the protocol in the softirq that received it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -25,6 +31,7 @@
  * @csd: IPI that schedules @napi from another CPU
  * @cpu: the CPU this belongs to
  * @processed: frames the poll handed to the protocol
+ * @direct: frames handed to the protocol without the backlog (mode rps)
  * @dropped: frames refused because @input_queue was full
  * @time_squeeze: polls that used their whole budget with work left
  * @received_rps: IPIs received to start the poll
@@ -35,6 +42,7 @@ struct nty_softnet_data {
 	call_single_data_t	csd;
 	int			cpu;
 	unsigned long		processed;
+	unsigned long		direct;
 	unsigned long		dropped;
 	unsigned long		time_squeeze;
 	unsigned long		received_rps;
@@ -75,11 +83,14 @@ static u32 nty_flow_hash(const struct sk_buff *skb)
 			    ports ^ skb->skb_iif, 0);
 }
 
-/* As get_rps_cpu(): hash only when there is a map to steer by. */
+/*
+ * As get_rps_cpu(): hash only when there is a map to steer by.  Return:
+ * the CPU the map chooses, or -1 with no map or an offline choice.
+ */
 static int nty_get_rps_cpu(struct sk_buff *skb)
 {
 	struct nty_rps_map *map;
-	int cpu = smp_processor_id();
+	int cpu = -1;
 
 	rcu_read_lock();
 	map = rcu_dereference(nty_rps_map);
@@ -103,21 +114,9 @@ static void nty_rps_trigger_softirq(void *data)
 	napi_schedule(&sd->napi);
 }
 
-/**
- * nty_enqueue_to_backlog - queue a frame on a CPU's input queue
- * @skb: the frame, owned by the caller
- *
- * Called from the packet_type handler with BHs disabled.  The frame is
- * dropped, and counted per CPU and in InBacklogDrops, when the queue
- * already holds max_backlog frames.  A queue that was empty gets its poll
- * scheduled: directly on this CPU, by IPI on another.  With rps_cpus set,
- * a hash of the frame's flow chooses the CPU.
- *
- * Return: NET_RX_SUCCESS or NET_RX_DROP.
- */
-int nty_enqueue_to_backlog(struct sk_buff *skb)
+/* Queue @skb on @cpu's input queue: enqueue_to_backlog(). */
+static int __nty_enqueue_to_backlog(struct sk_buff *skb, int cpu)
 {
-	int cpu = nty_get_rps_cpu(skb);
 	struct nty_softnet_data *sd = &per_cpu(nty_softnet, cpu);
 	unsigned long flags;
 	unsigned int qlen;
@@ -152,14 +151,65 @@ int nty_enqueue_to_backlog(struct sk_buff *skb)
 		napi_schedule(&sd->napi);
 	return NET_RX_SUCCESS;
 }
+
+/**
+ * nty_enqueue_to_backlog - queue a frame on a CPU's input queue
+ * @skb: the frame, owned by the caller
+ *
+ * Called with BHs disabled.  The frame is dropped, and counted per CPU and
+ * in InBacklogDrops, when the queue already holds max_backlog frames.  A
+ * queue that was empty gets its poll scheduled: directly on this CPU, by
+ * IPI on another.  With rps_cpus set, a hash of the frame's flow chooses
+ * the CPU; without, it is this one.
+ *
+ * Return: NET_RX_SUCCESS or NET_RX_DROP.
+ */
+int nty_enqueue_to_backlog(struct sk_buff *skb)
+{
+	int cpu = nty_get_rps_cpu(skb);
+
+	return __nty_enqueue_to_backlog(skb, cpu < 0 ? smp_processor_id() : cpu);
+}
 EXPORT_SYMBOL_IF_KUNIT(nty_enqueue_to_backlog);
 
+/**
+ * nty_backlog_rcv - stage 5's door: the backlog, or straight on
+ * @skb: the frame, owned by the caller
+ *
+ * Called from the packet_type handler with BHs disabled.  With the backlog
+ * sysctl at "always" every frame is queued (nty_enqueue_to_backlog()).  At
+ * "rps", as netif_receive_skb_internal() does: a frame that RPS steers
+ * goes to the chosen CPU's backlog, this CPU's included, and without
+ * rps_cpus the protocol runs here, in the softirq that received the frame,
+ * counted in softnet's direct column.
+ *
+ * Return: NET_RX_SUCCESS or NET_RX_DROP.
+ */
+int nty_backlog_rcv(struct sk_buff *skb)
+{
+	int cpu;
+
+	if (READ_ONCE(nty_backlog_mode) == NTY_BACKLOG_ALWAYS)
+		return nty_enqueue_to_backlog(skb);
+	cpu = nty_get_rps_cpu(skb);
+	if (cpu >= 0)
+		return __nty_enqueue_to_backlog(skb, cpu);
+
+	NTY_SKB_CB(skb)->direct = 1;
+	this_cpu_inc(nty_softnet.direct);
+	nty_protocol_rcv(skb);
+	return NET_RX_SUCCESS;
+}
+
 /*
- * The NAPI poll, run by net_rx_action() with this CPU's budget share.  It
- * takes the waiting frames in one batch under the lock (as process_backlog
- * splices input_pkt_queue) and runs the protocol on each without it.  A
- * frame queued after the batch was taken finds the queue empty and
- * schedules the poll again; napi_complete_done() honours that.
+ * The NAPI poll, run by net_rx_action() with this CPU's budget share.  As
+ * process_backlog() splices input_pkt_queue, it takes the whole input
+ * queue under one lock and runs the protocol on each frame without it; what
+ * the budget leaves goes back to the head of the queue, ahead of frames
+ * that came meanwhile, so a flow stays in order and the netdev notifier
+ * finds every waiting frame in one place.  A frame queued while the batch
+ * is out finds the queue empty and schedules the poll again, which
+ * napi_complete_done() honours.
  */
 static int nty_process_backlog(struct napi_struct *napi, int budget)
 {
@@ -172,20 +222,26 @@ static int nty_process_backlog(struct napi_struct *napi, int budget)
 
 	__skb_queue_head_init(&batch);
 	spin_lock_irq(&sd->input_queue.lock);
-	while (work < budget && (skb = __skb_dequeue(&sd->input_queue))) {
-		__skb_queue_tail(&batch, skb);
+	skb_queue_splice_init(&sd->input_queue, &batch);
+	spin_unlock_irq(&sd->input_queue.lock);
+
+	while (work < budget && (skb = __skb_dequeue(&batch))) {
+		nty_protocol_rcv(skb);
 		work++;
 	}
-	if (work == budget && !skb_queue_empty(&sd->input_queue)) {
+	if (!skb_queue_empty(&batch)) {
+		spin_lock_irq(&sd->input_queue.lock);
+		skb_queue_splice(&batch, &sd->input_queue);
+		spin_unlock_irq(&sd->input_queue.lock);
+		sd->time_squeeze++;
+		squeezed = true;
+	} else if (work == budget &&
+		   !skb_queue_empty_lockless(&sd->input_queue)) {
 		sd->time_squeeze++;
 		squeezed = true;
 	}
-	spin_unlock_irq(&sd->input_queue.lock);
 	trace_nty_napi_poll(sd->cpu, work, budget, squeezed);
 	nty_hist_poll(work);
-
-	while ((skb = __skb_dequeue(&batch)))
-		nty_protocol_rcv(skb);
 	sd->processed += work;
 
 	if (work < budget)
@@ -203,6 +259,7 @@ void nty_softnet_stat(int cpu, struct nty_softnet_stat *st)
 	struct nty_softnet_data *sd = &per_cpu(nty_softnet, cpu);
 
 	st->processed = READ_ONCE(sd->processed);
+	st->direct = READ_ONCE(sd->direct);
 	st->dropped = READ_ONCE(sd->dropped);
 	st->time_squeeze = READ_ONCE(sd->time_squeeze);
 	st->received_rps = READ_ONCE(sd->received_rps);

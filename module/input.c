@@ -2,9 +2,11 @@
 /*
  * Stage 4, the packet_type handler: __netif_receive_skb_core() calls
  * nty_rcv() for every frame of EtherType ETH_P_NTY, after the ETH_P_ALL
- * taps (tcpdump) have had their copy and beside ip_rcv().  Like ip_rcv()
- * behind RPS, it does no protocol work: it takes ownership of the frame,
- * counts it and hands it to the backlog, whose steering picks the CPU.
+ * taps (tcpdump) have had their copy and beside ip_rcv().  It does no
+ * protocol work itself: it takes ownership of the frame, counts it and
+ * hands it to stage 5 (backlog.c), which queues it on a CPU's backlog or,
+ * with the backlog sysctl at "rps" and no steering, runs the protocol at
+ * once, as ip_rcv() is run from the NIC's own poll.
  */
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
@@ -84,7 +86,7 @@ static int nty_rcv_frame(struct net *net, struct sk_buff *skb, bool more)
 		return NET_RX_DROP;
 	}
 
-	return nty_enqueue_to_backlog(skb);
+	return nty_backlog_rcv(skb);
 }
 
 /*

@@ -167,9 +167,11 @@ static inline struct nty_net *nty_pernet(const struct net *net)
  * @saddr: sender's MAC
  * @bcast: sent to a broadcast or multicast MAC
  * @gso_more: came in a train (gso.c) and more of it follows
+ * @direct: went from the packet_type handler straight to the protocol,
+ *	without the backlog (backlog sysctl "rps", backlog.c)
  * @sk_type: socket type the frame is for (SOCK_DGRAM or SOCK_STREAM)
  * @t_rcv: CLOCK_MONOTONIC ns at the packet_type handler; 0 = not timed
- * @d_backlog: ns from @t_rcv to the backlog enqueue
+ * @d_backlog: ns from @t_rcv to the backlog enqueue; 0 for a @direct frame
  * @d_poll: ns from @t_rcv to the NAPI poll
  * @d_sock: ns from @t_rcv to a socket queue
  * @journey: sequence number of its packet journey entry, 0 = none
@@ -192,6 +194,7 @@ struct nty_skb_cb {
 			u8		saddr[ETH_ALEN];
 			u8		bcast:1;
 			u8		gso_more:1;
+			u8		direct:1;
 			u8		sk_type;
 		};
 		u8		proto[16];
@@ -244,6 +247,14 @@ static inline const struct ntyhdr *nty_hdr(const struct sk_buff *skb)
 
 /* Global tunables (sysctl.c); per-CPU and so not per namespace. */
 extern int nty_max_backlog;
+
+/* The backlog sysctl: which frames meet the per-CPU backlog (backlog.c). */
+enum nty_backlog_mode {
+	NTY_BACKLOG_ALWAYS,	/* every frame: the seeds' model, the default */
+	NTY_BACKLOG_RPS,	/* only frames RPS steers: today's Linux */
+};
+
+extern int nty_backlog_mode;
 extern int nty_napi_weight;
 
 #include "drop_kinds.h"
@@ -305,6 +316,7 @@ void nty_input_exit(void);
 /* backlog.c: per-CPU backlog and its NAPI poll. */
 struct nty_softnet_stat {
 	unsigned long processed;
+	unsigned long direct;
 	unsigned long dropped;
 	unsigned long time_squeeze;
 	unsigned long received_rps;
@@ -315,6 +327,7 @@ struct nty_softnet_stat {
 int nty_backlog_init(void);
 void nty_backlog_exit(void);
 int nty_enqueue_to_backlog(struct sk_buff *skb);
+int nty_backlog_rcv(struct sk_buff *skb);
 void nty_softnet_stat(int cpu, struct nty_softnet_stat *st);
 void nty_backlog_set_weight(int weight);
 int nty_rps_set_cpus(const struct cpumask *mask);

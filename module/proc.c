@@ -91,12 +91,12 @@ static int nty_softnet_show(struct seq_file *seq, void *v)
 	struct nty_softnet_stat st;
 	int cpu;
 
-	seq_puts(seq, "cpu processed dropped time_squeeze received_rps backlog_len\n");
+	seq_puts(seq, "cpu processed dropped time_squeeze received_rps backlog_len direct\n");
 	for_each_online_cpu(cpu) {
 		nty_softnet_stat(cpu, &st);
-		seq_printf(seq, "%d %lu %lu %lu %lu %u\n", cpu, st.processed,
+		seq_printf(seq, "%d %lu %lu %lu %lu %u %lu\n", cpu, st.processed,
 			   st.dropped, st.time_squeeze, st.received_rps,
-			   st.qlen);
+			   st.qlen, st.direct);
 	}
 	return 0;
 }

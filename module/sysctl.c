@@ -3,11 +3,13 @@
  * /proc/sys/net/nty: NTY's tunables, named and defaulted after the kernel's
  * own (net.core.netdev_max_backlog, dev_weight, somaxconn, rmem_*,
  * wmem_*, net.ipv4.udp_mem, ip_local_port_range).  The per-CPU ones
- * (max_backlog, napi_weight, rps_cpus) and the memory budget (mem) are
- * global, as net.core's are; other namespaces see them read-only.
+ * (max_backlog, napi_weight, rps_cpus, backlog) and the memory budget
+ * (mem) are global, as net.core's are; other namespaces see them
+ * read-only.
  */
 #include <linux/sysctl.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/cpumask.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
@@ -17,6 +19,7 @@
 int nty_max_backlog = 1000;
 EXPORT_SYMBOL_IF_KUNIT(nty_max_backlog);
 int nty_napi_weight = NAPI_POLL_WEIGHT;
+int nty_backlog_mode = NTY_BACKLOG_ALWAYS;
 
 static int nty_one = 1;
 static int nty_max_weight = 1024;
@@ -83,6 +86,39 @@ out_buf:
 	return ret;
 }
 
+static const char * const nty_backlog_modes[] = {
+	[NTY_BACKLOG_ALWAYS]	= "always",
+	[NTY_BACKLOG_RPS]	= "rps",
+};
+
+/*
+ * A word, as net.ipv4.tcp_congestion_control takes one: "always" or
+ * "rps", a trailing newline allowed; anything else is -EINVAL.
+ */
+static int nty_proc_backlog_mode(NTY_CTL_TABLE *table, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct ctl_table tmp = *table;
+	char buf[16];
+	int i, ret;
+
+	tmp.data = buf;
+	tmp.maxlen = sizeof(buf);
+	if (!write) {
+		strscpy(buf, nty_backlog_modes[READ_ONCE(nty_backlog_mode)],
+			sizeof(buf));
+		return proc_dostring(&tmp, write, buffer, lenp, ppos);
+	}
+	ret = proc_dostring(&tmp, write, buffer, lenp, ppos);
+	if (ret)
+		return ret;
+	i = sysfs_match_string(nty_backlog_modes, strim(buf));
+	if (i < 0)
+		return -EINVAL;
+	WRITE_ONCE(nty_backlog_mode, i);
+	return 0;
+}
+
 /* Both ends in range and in order, as ip_local_port_range insists. */
 static int nty_proc_port_range(NTY_CTL_TABLE *table, int write, void *buffer,
 			       size_t *lenp, loff_t *ppos)
@@ -104,7 +140,7 @@ static int nty_proc_port_range(NTY_CTL_TABLE *table, int write, void *buffer,
 }
 
 /* Entries up to here are global; the rest point into struct nty_net. */
-#define NTY_SYSCTL_GLOBAL 4
+#define NTY_SYSCTL_GLOBAL 5
 
 static struct ctl_table nty_sysctl_template[] = {
 	{
@@ -128,6 +164,11 @@ static struct ctl_table nty_sysctl_template[] = {
 		.procname	= "rps_cpus",
 		.mode		= 0644,
 		.proc_handler	= nty_proc_rps_cpus,
+	},
+	{
+		.procname	= "backlog",
+		.mode		= 0644,
+		.proc_handler	= nty_proc_backlog_mode,
 	},
 	{
 		/* Pages, min pressure max, as net.ipv4.udp_mem. */

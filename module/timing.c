@@ -197,7 +197,8 @@ void __nty_stamp(struct sk_buff *skb, enum nty_stamp stage)
 		break;
 	case NTY_STAMP_POLL:
 		cb->d_poll = d;
-		if (READ_ONCE(nty_hist_on))
+		/* A direct frame waited on no backlog: nothing to add. */
+		if (!cb->direct && READ_ONCE(nty_hist_on))
 			nty_hist_add(NTY_HIST_BACKLOG_WAIT, d - cb->d_backlog);
 		break;
 	case NTY_STAMP_SOCK:

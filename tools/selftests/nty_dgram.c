@@ -126,6 +126,10 @@ FIXTURE_SETUP(dgram)
 
 FIXTURE_TEARDOWN(dgram)
 {
+	/* A test that failed half-way must not leave the path changed. */
+	enter_init_ns();
+	write_file("/proc/sys/net/nty/backlog", "always");
+	write_file("/proc/sys/net/nty/rps_cpus", "0");
 }
 
 static int sock_in(const char *ns, int fam)
@@ -1214,6 +1218,129 @@ TEST_F(dgram, journeys_and_latency_histograms)
 	EXPECT_EQ(2, count_journeys(j, n, "dropped", "no_socket"));
 	write_file(DBG "journey_filter", "port=0");
 	write_file(DBG "timing", "0");
+	close(rx);
+}
+
+/* The backlog sysctl's word, newline dropped, into @buf. */
+static void backlog_mode(char *buf, size_t len)
+{
+	FILE *f;
+
+	buf[0] = 0;
+	enter_init_ns();
+	f = fopen("/proc/sys/net/nty/backlog", "r");
+	if (f) {
+		if (!fgets(buf, len, f))
+			buf[0] = 0;
+		fclose(f);
+	}
+	buf[strcspn(buf, "\n")] = 0;
+}
+
+/*
+ * The backlog sysctl: at "rps" without rps_cpus every frame goes from the
+ * packet_type handler straight to the protocol, counted in softnet's
+ * direct column and by no poll, its journey showing no backlog time and
+ * the backlog histograms nothing; with rps_cpus set, steered frames meet
+ * the chosen CPU's backlog again; back at "always" every frame does.
+ * Every frame is delivered, in order, in all three.
+ */
+TEST_F(dgram, backlog_mode_rps_goes_direct)
+{
+	static struct journey j[64];
+	int ncpu = sysconf(_SC_NPROCESSORS_ONLN), rx, i, n, round;
+	long proc0, dir0, proc, dir, tproc0;
+	long long del0;
+	unsigned char buf[64];
+	char mode[32], mask[16];
+	FILE *f;
+
+	backlog_mode(mode, sizeof(mode));
+	ASSERT_STREQ("always", mode);
+	rx = rx_socket(_metadata, self->t, 7021);
+	ASSERT_GE(rx, 0);
+
+	/* Not a mode: EINVAL, the mode unchanged. */
+	enter_init_ns();
+	f = fopen("/proc/sys/net/nty/backlog", "w");
+	ASSERT_NE(NULL, f);
+	fputs("sometimes", f);
+	EXPECT_NE(0, fclose(f));
+	backlog_mode(mode, sizeof(mode));
+	EXPECT_STREQ("always", mode);
+	enter_ns(NS_B);
+	EXPECT_EQ(NULL, fopen("/proc/sys/net/nty/backlog", "w"));
+
+	/* rps, no rps_cpus: direct, timed, in order. */
+	enter_init_ns();
+	write_file("/proc/sys/net/nty/backlog", "rps\n");
+	backlog_mode(mode, sizeof(mode));
+	EXPECT_STREQ("rps", mode);
+	write_file(DBG "timing", "1");
+	write_file(DBG "latency", "0");
+	write_file(DBG "journeys", "0");
+	write_file(DBG "journey_filter", "port=7021 ifindex=0");
+	proc0 = softnet_cpu(-1, "processed");
+	dir0 = softnet_cpu(-1, "direct");
+	del0 = snmp_in(NS_B, "InDelivers");
+	ASSERT_EQ(0, send_seq(self->t, 7021, 40, 16));
+	EXPECT_EQ(del0 + 40, wait_snmp(NS_B, "InDelivers", del0 + 40));
+	enter_init_ns();
+	proc = softnet_cpu(-1, "processed") - proc0;
+	dir = softnet_cpu(-1, "direct") - dir0;
+	EXPECT_EQ(0, proc);
+	EXPECT_EQ(40, dir);
+	for (i = 0; i < 40; i++) {
+		ASSERT_EQ(16, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+		EXPECT_EQ(i, (int)ntohl(*(uint32_t *)buf));
+	}
+	n = read_journeys(j, 64);
+	EXPECT_EQ(40, n);
+	EXPECT_EQ(40, count_journeys(j, n, "delivered", "receive"));
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(0, j[i].d_backlog);
+		EXPECT_GT(j[i].d_poll, 0);
+		EXPECT_LE(j[i].d_poll, j[i].d_sock);
+	}
+	EXPECT_EQ(0, hist_sum("backlog_len_at_enqueue"));
+	EXPECT_EQ(0, hist_sum("backlog_wait_ns"));
+	EXPECT_EQ(40, hist_sum("protocol_ns"));
+	EXPECT_EQ(40, hist_sum("total_ns"));
+	write_file(DBG "timing", "0");
+	write_file(DBG "journey_filter", "port=0 ifindex=0");
+
+	/*
+	 * Round 0: rps with rps_cpus naming the last CPU; round 1: always.
+	 * Both queue every frame on a backlog and none goes direct.
+	 */
+	for (round = 0; round < 2; round++) {
+		int target = round ? 0 : ncpu - 1;
+
+		enter_init_ns();
+		if (!round) {
+			snprintf(mask, sizeof(mask), "%x", 1 << target);
+			write_file("/proc/sys/net/nty/rps_cpus", mask);
+		} else {
+			write_file("/proc/sys/net/nty/rps_cpus", "0");
+			write_file("/proc/sys/net/nty/backlog", "always");
+		}
+		tproc0 = softnet_cpu(target, "processed");
+		proc0 = softnet_cpu(-1, "processed");
+		dir0 = softnet_cpu(-1, "direct");
+		del0 = snmp_in(NS_B, "InDelivers");
+		ASSERT_EQ(0, send_seq(self->t, 7021, 30, 16));
+		EXPECT_EQ(del0 + 30, wait_snmp(NS_B, "InDelivers", del0 + 30));
+		enter_init_ns();
+		EXPECT_EQ(30, softnet_cpu(target, "processed") - tproc0);
+		EXPECT_EQ(30, softnet_cpu(-1, "processed") - proc0);
+		EXPECT_EQ(0, softnet_cpu(-1, "direct") - dir0);
+		for (i = 0; i < 30; i++) {
+			ASSERT_EQ(16, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+			EXPECT_EQ(i, (int)ntohl(*(uint32_t *)buf));
+		}
+	}
+	backlog_mode(mode, sizeof(mode));
+	EXPECT_STREQ("always", mode);
 	close(rx);
 }
 

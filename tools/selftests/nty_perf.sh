@@ -1,16 +1,19 @@
 #!/bin/bash
 # A short smoke of ntyperf and the benchmark pipeline (not a speed test:
 # speed is never asserted): every row of `make bench` for one second, in
-# quick mode; each must have moved traffic in its own mode, its JSON must
-# be well formed and complete, and the report must produce the table,
-# results.json and both charts.  Sets up its own namespaces.
+# quick mode (two interleaved rounds, memory one); each must have moved
+# traffic in its own mode, its JSON must be well formed and complete with
+# its round and idle shares, and the report must produce the table with
+# a median and a spread per comparison, results.json and both charts.
+# Sets up its own namespaces.
 . "$(dirname "$0")/tap.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
-tap_plan 5
+tap_plan 6
 out=$(mktemp -d)
 NTY_BENCH_OUT=$out "$top/scripts/bench-run" quick 2>"$out/run.log"
-tap_check bench_run_rows "expected 29 rows: $(cat "$out/run.log")" \
-	test "$(wc -l <"$out/raw.jsonl")" -eq 29
+# 31 contenders, two rounds each but W5's two (memory: one round).
+tap_check bench_run_rows "expected 60 rows: $(cat "$out/run.log")" \
+	test "$(wc -l <"$out/raw.jsonl")" -eq 60
 
 # Each row: no failure, every field, and traffic in the row's own metric.
 check_rows() {
@@ -19,7 +22,7 @@ import json, sys
 keys = ["label", "proto", "mode", "size", "secs", "repeats", "extra_sockets",
         "frames_per_s", "bytes_per_s", "trans_per_s", "p50_us", "p99_us",
         "p999_us", "server_cpu_s", "softirq_s", "csw_per_recv",
-        "mem_per_conn", "slab_per_conn", "conns"]
+        "mem_per_conn", "slab_per_conn", "conns", "round", "idle"]
 metric = {"rate": "bytes_per_s", "rr": "trans_per_s", "crr": "trans_per_s",
           "mem": "conns"}
 bad = 0
@@ -31,6 +34,9 @@ for line in open(sys.argv[1]):
         print("# no traffic:", d["label"], d[metric[d["mode"]]]); bad += 1
     if d["mode"] == "rr" and not 0 < d["p50_us"] <= d["p99_us"] <= d["p999_us"]:
         print("# percentiles out of order:", d["label"]); bad += 1
+    idle = [d["idle"].get(c) for c in ("cpu0", "cpu1")]
+    if not all(i is not None and 0 <= i <= 1 for i in idle):
+        print("# idle shares missing or out of [0, 1]:", d["label"], d["idle"]); bad += 1
 sys.exit(1 if bad else 0)
 PY
 }
@@ -39,7 +45,27 @@ tap_check modes_all_present "a mode is missing" \
 	test "$(grep -o '"mode": "[a-z]*"' "$out/raw.jsonl" | sort -u | wc -l)" -eq 4
 "$top/scripts/bench-report" "$out" >"$out/report.log" 2>&1
 tap_check report_json "$(tail -3 "$out/report.log")" \
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d["comparisons"]) == 22 and d["measurements"] else 1)' "$out/results.json"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d["comparisons"]) == 25 and d["measurements"] and len(d["runs"]) == 60 else 1)' "$out/results.json"
+# Every comparison of an interleaved pair: two rounds, the median within
+# the spread (W10's rows are bench-pair's, not run here).
+check_spread() {
+	python3 - "$out/results.json" <<'PY'
+import json, sys
+bad = 0
+for c in json.load(open(sys.argv[1]))["comparisons"]:
+    if c["workload"] == "W10":
+        continue
+    want = 1 if c["workload"] == "W5" else 2
+    if c["rounds"] + c["rejected_rounds"] != want or c["ratio"] is None or \
+       not c["ratio_min"] <= c["ratio"] <= c["ratio_max"] or \
+       c["better"] not in ("higher", "lower"):
+        print("# bad comparison:", c); bad += 1
+    if c["target"] is not None and c["rounds_agreed"] is None:
+        print("# no rounds agreed count:", c["what"]); bad += 1
+sys.exit(1 if bad else 0)
+PY
+}
+tap_check report_spreads "a comparison lacks its rounds or spread" check_spread
 tap_check report_charts "charts missing: $(tail -3 "$out/report.log")" \
 	test -s "$out/ratios.png" -a -s "$out/latency.png" -a -s "$out/results.md"
 rm -rf "$out"
