@@ -75,36 +75,6 @@ static long long conservation_gap(const char *ns)
 	return gap;
 }
 
-/* A column of /proc/net/nty/softnet: one CPU's row, or the sum (cpu -1). */
-static long softnet_cpu(int cpu, const char *col)
-{
-	char head[256], line[256], *tok, *save;
-	int idx = -1, i;
-	long val = cpu < 0 ? 0 : -1;
-	FILE *f = fopen("/proc/net/nty/softnet", "r");
-
-	if (!f || !fgets(head, sizeof(head), f))
-		return -1;
-	for (i = 0, tok = strtok_r(head, "\n ", &save); tok;
-	     tok = strtok_r(NULL, "\n ", &save), i++)
-		if (!strcmp(tok, col))
-			idx = i;
-	while (idx >= 0 && fgets(line, sizeof(line), f)) {
-		long v[16];
-		int n = 0;
-
-		for (tok = strtok_r(line, "\n ", &save); tok && n < 16;
-		     tok = strtok_r(NULL, "\n ", &save))
-			v[n++] = atol(tok);
-		if (n > idx && cpu < 0)
-			val += v[idx];
-		else if (n > idx && v[0] == cpu)
-			val = v[idx];
-	}
-	fclose(f);
-	return val;
-}
-
 static struct nty_topo topo;
 
 FIXTURE(dgram) {

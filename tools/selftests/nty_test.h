@@ -109,6 +109,36 @@ static inline void restore_core_rmem_max(long old)
 	write_file("/proc/sys/net/core/rmem_max", val);
 }
 
+/* A column of /proc/net/nty/softnet: one CPU's row, or the sum (cpu -1). */
+static inline long softnet_cpu(int cpu, const char *col)
+{
+	char head[256], line[256], *tok, *save;
+	int idx = -1, i;
+	long val = cpu < 0 ? 0 : -1;
+	FILE *f = fopen("/proc/net/nty/softnet", "r");
+
+	if (!f || !fgets(head, sizeof(head), f))
+		return -1;
+	for (i = 0, tok = strtok_r(head, "\n ", &save); tok;
+	     tok = strtok_r(NULL, "\n ", &save), i++)
+		if (!strcmp(tok, col))
+			idx = i;
+	while (idx >= 0 && fgets(line, sizeof(line), f)) {
+		long v[16];
+		int n = 0;
+
+		for (tok = strtok_r(line, "\n ", &save); tok && n < 16;
+		     tok = strtok_r(NULL, "\n ", &save))
+			v[n++] = atol(tok);
+		if (n > idx && cpu < 0)
+			val += v[idx];
+		else if (n > idx && v[0] == cpu)
+			val = v[idx];
+	}
+	fclose(f);
+	return val;
+}
+
 static inline void sleep_ms(int ms)
 {
 	usleep(ms * 1000);
