@@ -1,7 +1,7 @@
 #!/bin/bash
 # A short smoke of ntyperf and the benchmark pipeline (not a speed test:
 # speed is never asserted): every row of `make bench` for one second, in
-# quick mode (two interleaved rounds, memory one); each must have moved
+# quick mode (one round a row, two interleaved for W1 at 64 B); each must have moved
 # traffic in its own mode, its JSON must be well formed and complete with
 # its round and idle shares, and the report must produce the table with
 # a median and a spread per comparison, results.json and both charts.
@@ -11,9 +11,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tap_plan 6
 out=$(mktemp -d)
 NTY_BENCH_OUT=$out "$top/scripts/bench-run" quick 2>"$out/run.log"
-# 31 contenders, two rounds each but W5's two (memory: one round).
-tap_check bench_run_rows "expected 60 rows: $(cat "$out/run.log")" \
-	test "$(wc -l <"$out/raw.jsonl")" -eq 60
+# 31 contenders, one round each, two for W1's four at 64 B.
+tap_check bench_run_rows "expected 35 rows: $(cat "$out/run.log")" \
+	test "$(wc -l <"$out/raw.jsonl")" -eq 35
 
 # Each row: no failure, every field, and traffic in the row's own metric.
 check_rows() {
@@ -45,8 +45,8 @@ tap_check modes_all_present "a mode is missing" \
 	test "$(grep -o '"mode": "[a-z]*"' "$out/raw.jsonl" | sort -u | wc -l)" -eq 4
 "$top/scripts/bench-report" "$out" >"$out/report.log" 2>&1
 tap_check report_json "$(tail -3 "$out/report.log")" \
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d["comparisons"]) == 25 and d["measurements"] and len(d["runs"]) == 60 else 1)' "$out/results.json"
-# Every comparison of an interleaved pair: two rounds, the median within
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d["comparisons"]) == 25 and d["measurements"] and len(d["runs"]) == 35 else 1)' "$out/results.json"
+# Every comparison: its rounds (two for W1 at 64 B), the median within
 # the spread (W10's rows are bench-pair's, not run here).
 check_spread() {
 	python3 - "$out/results.json" <<'PY'
@@ -55,7 +55,7 @@ bad = 0
 for c in json.load(open(sys.argv[1]))["comparisons"]:
     if c["workload"] == "W10":
         continue
-    want = 1 if c["workload"] == "W5" else 2
+    want = 2 if c["workload"] == "W1" and "64 B" in c["what"] else 1
     if c["rounds"] + c["rejected_rounds"] != want or c["ratio"] is None or \
        not c["ratio_min"] <= c["ratio"] <= c["ratio_max"] or \
        c["better"] not in ("higher", "lower"):
