@@ -3,19 +3,22 @@
  * Packet journeys: "packet, where are you?".  While timing is on (see
  * timing.c), the outcome of each frame (put on which socket's which
  * queue, or dropped at which stage and why) is written, with its flow and
- * its stage times, into a ring of the last journey_len frames, and the
- * copy to user completes the entry.  /sys/kernel/debug/nty/journeys shows
- * the ring, oldest first; journey_filter ("port=N ifindex=M", 0 = any)
+ * its stage times, into the recording CPU's ring of its last journey_len
+ * frames, and the copy to user completes the entry.  A ring per CPU, each
+ * with its own lock, keeps recording off any lock or cache line another
+ * CPU's frames use; /sys/kernel/debug/nty/journeys merges the rings by
+ * arrival time (t_rcv), oldest first.  journey_filter ("port=N ifindex=M", 0 = any)
  * chooses which frames are recorded.  With journey_capture on, each entry
  * also keeps the frame's first NTY_JOURNEY_CAP bytes from its Ethernet
  * header (journey_frames, which ntystat --pcap turns into pcapng): a
- * bounded copy, journey_len x NTY_JOURNEY_CAP bytes in all.
+ * bounded copy, journey_len x NTY_JOURNEY_CAP bytes per CPU.
  */
 #include <linux/debugfs.h>
 #include <linux/etherdevice.h>
 #include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/vmalloc.h>
 
 #include "nty.h"
@@ -23,7 +26,7 @@
 
 static unsigned int journey_len = 256;
 module_param(journey_len, uint, 0444);
-MODULE_PARM_DESC(journey_len, "Packet journeys kept in /sys/kernel/debug/nty/journeys (default 256, 1-65536)");
+MODULE_PARM_DESC(journey_len, "Packet journeys each CPU keeps for /sys/kernel/debug/nty/journeys (default 256, 1-65536)");
 
 enum { NTY_J_DELIVERED, NTY_J_DROPPED };
 
@@ -53,12 +56,24 @@ struct nty_journey {
 	unsigned long ino;
 };
 
-static struct nty_journey *nty_journeys;
-/* journey_len x NTY_JOURNEY_CAP: entry i's bytes at i * NTY_JOURNEY_CAP. */
-static u8 *nty_journey_bytes;
+/*
+ * One CPU's ring.  An entry's seq is unique over all CPUs: the ring's own
+ * count times nr_cpu_ids plus the CPU, so that the copy to user, on any
+ * CPU, finds the ring and the slot from the seq alone (cb->journey).
+ * @bytes: journey_len x NTY_JOURNEY_CAP, entry i's at i * NTY_JOURNEY_CAP.
+ */
+struct nty_journey_ring {
+	spinlock_t		lock;	/* guards the entries and @count */
+	u32			count;
+	int			cpu;
+	struct nty_journey	*ent;
+	u8			*bytes;
+};
+
+static struct nty_journey_ring __percpu *nty_rings;
+/* @count wraps here, so that count * nr_cpu_ids + cpu fits in a u32. */
+static u32 nty_count_max;
 static bool nty_journey_capture;
-static u32 nty_journey_seq;
-static DEFINE_SPINLOCK(nty_journey_lock);
 static int nty_filter_port;
 static int nty_filter_ifindex;
 
@@ -71,7 +86,7 @@ static bool nty_journey_wanted(const struct nty_skb_cb *cb)
 	int port = READ_ONCE(nty_filter_port);
 	int ifindex = READ_ONCE(nty_filter_ifindex);
 
-	if (!nty_journeys || !cb->t_rcv)
+	if (!nty_rings || !cb->t_rcv)
 		return false;
 	if (port && ntohs(cb->dport) != port)
 		return false;
@@ -105,19 +120,27 @@ static void nty_journey_record(struct sk_buff *skb, u8 outcome, u8 stage,
 {
 	struct nty_skb_cb *cb = NTY_SKB_CB(skb);
 	unsigned long flags, ino = 0;
+	struct nty_journey_ring *ring;
 	struct nty_journey *j;
+	u32 slot;
 
 	if (!nty_journey_wanted(cb))
 		return;
 	/* sock_i_ino() takes a _bh lock: not with interrupts off. */
 	if (sk)
 		ino = sock_i_ino((struct sock *)sk);
-	spin_lock_irqsave(&nty_journey_lock, flags);
-	if (!++nty_journey_seq)
-		nty_journey_seq = 1;
-	j = &nty_journeys[nty_journey_seq % journey_len];
+	/*
+	 * This CPU's ring, or the one it was on if the socket backlog runs
+	 * in a task that migrates: the lock makes either correct.
+	 */
+	ring = raw_cpu_ptr(nty_rings);
+	spin_lock_irqsave(&ring->lock, flags);
+	if (++ring->count > nty_count_max)
+		ring->count = 1;
+	slot = ring->count % journey_len;
+	j = &ring->ent[slot];
 	memset(j, 0, sizeof(*j));
-	j->seq = nty_journey_seq;
+	j->seq = ring->count * nr_cpu_ids + ring->cpu;
 	j->outcome = outcome;
 	j->stage = stage;
 	j->kind = kind;
@@ -144,10 +167,9 @@ static void nty_journey_record(struct sk_buff *skb, u8 outcome, u8 stage,
 		j->ino = ino;
 	}
 	if (READ_ONCE(nty_journey_capture))
-		nty_journey_copy(skb, j, nty_journey_bytes +
-				 (j - nty_journeys) * NTY_JOURNEY_CAP);
+		nty_journey_copy(skb, j, ring->bytes + slot * NTY_JOURNEY_CAP);
 	cb->journey = j->seq;
-	spin_unlock_irqrestore(&nty_journey_lock, flags);
+	spin_unlock_irqrestore(&ring->lock, flags);
 }
 
 /**
@@ -183,14 +205,18 @@ void nty_journey_copied(struct sk_buff *skb, u64 now)
 	struct nty_journey *j;
 	unsigned long flags;
 
-	if (!nty_journeys)
+	struct nty_journey_ring *ring;
+	u32 cpu = cb->journey % nr_cpu_ids;
+
+	if (!nty_rings || !cpu_possible(cpu))
 		return;
-	spin_lock_irqsave(&nty_journey_lock, flags);
-	j = &nty_journeys[cb->journey % journey_len];
+	ring = per_cpu_ptr(nty_rings, cpu);
+	spin_lock_irqsave(&ring->lock, flags);
+	j = &ring->ent[(cb->journey / nr_cpu_ids) % journey_len];
 	/* Still this frame's entry, not overwritten by a newer one. */
 	if (j->seq == cb->journey)
 		j->d_copy = min_t(u64, now - cb->t_rcv, U32_MAX);
-	spin_unlock_irqrestore(&nty_journey_lock, flags);
+	spin_unlock_irqrestore(&ring->lock, flags);
 }
 
 static void nty_journey_show_one(struct seq_file *seq, const struct nty_journey *j)
@@ -207,57 +233,101 @@ static void nty_journey_show_one(struct seq_file *seq, const struct nty_journey 
 	seq_printf(seq, " %u %u\n", j->d_ring, j->d_irq);
 }
 
+/* Every ring's entries (and bytes, if @bytes), copied out under each lock. */
+struct nty_journey_snap {
+	struct nty_journey	*ent;
+	u8			*bytes;
+	u32			*order;	/* indices into @ent, by t_rcv */
+	u32			n;
+};
+
+static int nty_snap_cmp(const void *a, const void *b, const void *priv)
+{
+	const struct nty_journey *ent = priv;
+	const struct nty_journey *x = &ent[*(const u32 *)a];
+	const struct nty_journey *y = &ent[*(const u32 *)b];
+
+	if (x->t_rcv != y->t_rcv)
+		return x->t_rcv < y->t_rcv ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void nty_snap_free(struct nty_journey_snap *sn)
+{
+	kvfree(sn->ent);
+	kvfree(sn->bytes);
+	kvfree(sn->order);
+}
+
+/*
+ * Copy out under the locks, one ring at a time; merge and print without
+ * them.  Entries of different CPUs interleave by the time each frame
+ * reached the packet_type handler.
+ */
+static int nty_snap_take(struct nty_journey_snap *sn, bool bytes)
+{
+	u32 total = journey_len * num_possible_cpus(), i, k = 0;
+	int cpu;
+
+	memset(sn, 0, sizeof(*sn));
+	sn->ent = kvmalloc_array(total, sizeof(*sn->ent), GFP_KERNEL);
+	sn->order = kvmalloc_array(total, sizeof(*sn->order), GFP_KERNEL);
+	if (bytes)
+		sn->bytes = kvmalloc_array(total, NTY_JOURNEY_CAP, GFP_KERNEL);
+	if (!sn->ent || !sn->order || (bytes && !sn->bytes)) {
+		nty_snap_free(sn);
+		return -ENOMEM;
+	}
+	for_each_possible_cpu(cpu) {
+		struct nty_journey_ring *ring = per_cpu_ptr(nty_rings, cpu);
+
+		spin_lock_irq(&ring->lock);
+		memcpy(sn->ent + k, ring->ent, journey_len * sizeof(*sn->ent));
+		if (bytes)
+			memcpy(sn->bytes + (size_t)k * NTY_JOURNEY_CAP, ring->bytes,
+			       (size_t)journey_len * NTY_JOURNEY_CAP);
+		spin_unlock_irq(&ring->lock);
+		k += journey_len;
+	}
+	for (i = 0; i < total; i++)
+		if (sn->ent[i].seq)
+			sn->order[sn->n++] = i;
+	sort_r(sn->order, sn->n, sizeof(*sn->order), nty_snap_cmp, NULL,
+	       sn->ent);
+	return 0;
+}
+
 static int nty_journeys_show(struct seq_file *seq, void *v)
 {
-	struct nty_journey *copy;
-	u32 i, last;
+	struct nty_journey_snap sn;
+	u32 i;
+	int ret;
 
-	/* Copy out under the lock; print without it. */
-	copy = kvmalloc_array(journey_len, sizeof(*copy), GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	spin_lock_irq(&nty_journey_lock);
-	memcpy(copy, nty_journeys, journey_len * sizeof(*copy));
-	last = nty_journey_seq;
-	spin_unlock_irq(&nty_journey_lock);
-
+	ret = nty_snap_take(&sn, false);
+	if (ret)
+		return ret;
 	seq_puts(seq, "seq saddr sport dport ifindex t_rcv_ns backlog_ns poll_ns sock_ns copy_ns outcome where what socket_port socket_ino ring_ns irq_ns\n");
-	for (i = 1; i <= journey_len; i++) {
-		const struct nty_journey *j = &copy[(last + i) % journey_len];
-
-		if (j->seq)
-			nty_journey_show_one(seq, j);
-	}
-	kvfree(copy);
+	for (i = 0; i < sn.n; i++)
+		nty_journey_show_one(seq, &sn.ent[sn.order[i]]);
+	nty_snap_free(&sn);
 	return 0;
 }
 
 static int nty_journey_frames_show(struct seq_file *seq, void *v)
 {
-	struct nty_journey *copy;
-	u8 *bytes;
-	u32 i, k, last;
+	struct nty_journey_snap sn;
+	u32 i, k;
+	int ret;
 
-	copy = kvmalloc_array(journey_len, sizeof(*copy), GFP_KERNEL);
-	bytes = kvmalloc_array(journey_len, NTY_JOURNEY_CAP, GFP_KERNEL);
-	if (!copy || !bytes) {
-		kvfree(copy);
-		kvfree(bytes);
-		return -ENOMEM;
-	}
-	spin_lock_irq(&nty_journey_lock);
-	memcpy(copy, nty_journeys, journey_len * sizeof(*copy));
-	memcpy(bytes, nty_journey_bytes, journey_len * NTY_JOURNEY_CAP);
-	last = nty_journey_seq;
-	spin_unlock_irq(&nty_journey_lock);
-
+	ret = nty_snap_take(&sn, true);
+	if (ret)
+		return ret;
 	seq_puts(seq, "seq wire_len bytes\n");
-	for (i = 1; i <= journey_len; i++) {
-		u32 slot = (last + i) % journey_len;
-		const struct nty_journey *j = &copy[slot];
-		const u8 *b = bytes + slot * NTY_JOURNEY_CAP;
+	for (i = 0; i < sn.n; i++) {
+		const struct nty_journey *j = &sn.ent[sn.order[i]];
+		const u8 *b = sn.bytes + (size_t)sn.order[i] * NTY_JOURNEY_CAP;
 
-		if (!j->seq || !j->caplen)
+		if (!j->caplen)
 			continue;
 		seq_printf(seq, "%u %u ", j->seq, j->wirelen);
 		/* %*phN prints at most 64 bytes at a time. */
@@ -265,17 +335,22 @@ static int nty_journey_frames_show(struct seq_file *seq, void *v)
 			seq_printf(seq, "%*phN", min_t(int, j->caplen - k, 64), b + k);
 		seq_putc(seq, '\n');
 	}
-	kvfree(bytes);
-	kvfree(copy);
+	nty_snap_free(&sn);
 	return 0;
 }
 
 static void nty_journeys_reset(void)
 {
-	spin_lock_irq(&nty_journey_lock);
-	memset(nty_journeys, 0, journey_len * sizeof(*nty_journeys));
-	memset(nty_journey_bytes, 0, journey_len * NTY_JOURNEY_CAP);
-	spin_unlock_irq(&nty_journey_lock);
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct nty_journey_ring *ring = per_cpu_ptr(nty_rings, cpu);
+
+		spin_lock_irq(&ring->lock);
+		memset(ring->ent, 0, journey_len * sizeof(*ring->ent));
+		memset(ring->bytes, 0, (size_t)journey_len * NTY_JOURNEY_CAP);
+		spin_unlock_irq(&ring->lock);
+	}
 }
 
 static const struct nty_debugfs_table nty_journeys_table = {
@@ -339,26 +414,54 @@ static const struct file_operations nty_filter_fops = {
 	.release	= single_release,
 };
 
+static void nty_rings_free(void)
+{
+	int cpu;
+
+	if (!nty_rings)
+		return;
+	for_each_possible_cpu(cpu) {
+		struct nty_journey_ring *ring = per_cpu_ptr(nty_rings, cpu);
+
+		vfree(ring->ent);
+		vfree(ring->bytes);
+	}
+	free_percpu(nty_rings);
+	nty_rings = NULL;
+}
+
 /**
- * nty_journey_init - allocate the ring, before any frame can arrive
+ * nty_journey_init - allocate every CPU's ring, before any frame can arrive
  *
  * Return: 0, or -EINVAL for a journey_len out of range, or -ENOMEM.
  */
 int nty_journey_init(void)
 {
+	struct nty_journey_ring __percpu *rings;
+	int cpu;
+
 	if (!journey_len || journey_len > 65536) {
 		pr_err("nty: journey_len %u out of range (1-65536)\n", journey_len);
 		return -EINVAL;
 	}
-	nty_journeys = vzalloc(array_size(journey_len, sizeof(*nty_journeys)));
-	nty_journey_bytes = vzalloc(array_size(journey_len, NTY_JOURNEY_CAP));
-	if (!nty_journeys || !nty_journey_bytes) {
-		vfree(nty_journeys);
-		vfree(nty_journey_bytes);
-		nty_journeys = NULL;
-		nty_journey_bytes = NULL;
+	rings = alloc_percpu(struct nty_journey_ring);
+	if (!rings)
 		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct nty_journey_ring *ring = per_cpu_ptr(rings, cpu);
+
+		spin_lock_init(&ring->lock);
+		ring->cpu = cpu;
+		ring->ent = vzalloc(array_size(journey_len, sizeof(*ring->ent)));
+		ring->bytes = vzalloc(array_size(journey_len, NTY_JOURNEY_CAP));
+		if (!ring->ent || !ring->bytes) {
+			nty_rings = rings;
+			nty_rings_free();
+			return -ENOMEM;
+		}
 	}
+	nty_count_max = U32_MAX / nr_cpu_ids - 1;
+	nty_rings = rings;
 	return 0;
 }
 
@@ -375,12 +478,9 @@ void nty_journey_debugfs(struct dentry *dir)
 }
 
 /**
- * nty_journey_exit - free the ring; no frame is on its way any more
+ * nty_journey_exit - free the rings; no frame is on its way any more
  */
 void nty_journey_exit(void)
 {
-	vfree(nty_journeys);
-	vfree(nty_journey_bytes);
-	nty_journeys = NULL;
-	nty_journey_bytes = NULL;
+	nty_rings_free();
 }
