@@ -2,7 +2,8 @@
 /*
  * KUnit, the receive path without a wire: demux (insert, lookup, remove,
  * ephemeral ports, EADDRINUSE, SO_REUSEADDR), the bound of the per-CPU
- * backlog, and a train (gso.c) taken apart under a tap.
+ * backlog, a train (gso.c) taken apart under a tap, and a train's
+ * segments merged (gro.c).
  */
 #include <kunit/test.h>
 #include <linux/net.h>
@@ -220,11 +221,146 @@ static void nty_test_gso_split(struct kunit *test)
 	kfree_skb(tap);
 }
 
+/* A stream segment of @payload bytes of @fill at @seq, checksummed. */
+static struct sk_buff *nty_test_seg(struct kunit *test, u32 seq, u8 flags,
+				    unsigned int payload, u8 fill)
+{
+	struct sk_buff *skb;
+	struct ntyhdr *nh;
+
+	skb = alloc_skb(ETH_HLEN + NTY_HLEN + payload + 64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_reserve(skb, ETH_HLEN + 32);
+	nh = skb_put(skb, NTY_HLEN);
+	nty_build_header(nh, NTY_TYPE_STREAM, flags, htons(7), htons(9),
+			 NTY_HLEN + payload);
+	nh->seq = htonl(seq);
+	nh->ack_seq = htonl(1000);
+	nh->window = htons(512);
+	memset(skb_put(skb, payload), fill, payload);
+	nh->check = nty_csum(skb->data, skb->len);
+	skb_reset_network_header(skb);
+	return skb;
+}
+
+/*
+ * A train's segments merged as GRO merges TCP's (gro.c): three full ones
+ * and a short one become one skb of four segments whose header covers
+ * them all; a FIN and a segment with a bad checksum stay as they came, in
+ * their places; a gap starts a new burst; the bytes come out in order;
+ * a small segment's bytes are copied into the tailroom of the first.
+ */
+static void nty_test_gro_train(struct kunit *test)
+{
+	struct sk_buff *segs = NULL, **tail = &segs, *skb, *out[8];
+	static const struct {
+		u32 seq;
+		u8 flags;
+		unsigned int len;
+	} in[] = {
+		{ 100, NTY_F_ACK, 100 }, { 200, NTY_F_ACK, 100 },
+		{ 300, NTY_F_ACK, 100 }, { 400, NTY_F_ACK, 50 },
+		{ 450, NTY_F_ACK | NTY_F_FIN, 0 },
+		{ 451, NTY_F_ACK, 100 },	/* its checksum broken below */
+		{ 551, NTY_F_ACK, 100 }, { 651, NTY_F_ACK, 100 },
+		{ 900, NTY_F_ACK, 100 },	/* past a gap */
+		{ 2000, NTY_F_ACK, 8 }, { 2008, NTY_F_ACK, 8 },
+	};
+	unsigned int i, n = 0;
+	const struct ntyhdr *nh;
+	u8 *buf, *want;
+
+	buf = kunit_kzalloc(test, 2 * 350, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	want = buf + 350;
+	for (i = 0; i < ARRAY_SIZE(in); i++) {
+		skb = nty_test_seg(test, in[i].seq, in[i].flags, in[i].len,
+				   'a' + i);
+		if (i == 5)
+			((struct ntyhdr *)skb->data)->check ^= htons(1);
+		*tail = skb;
+		tail = &skb->next;
+	}
+	for (i = 0; i < 350; i++)
+		want[i] = 'a' + i / 100;
+
+	for (skb = nty_gro_train(segs); skb; skb = skb->next) {
+		KUNIT_ASSERT_LT(test, n, ARRAY_SIZE(out));
+		out[n++] = skb;
+	}
+	KUNIT_ASSERT_EQ(test, n, 6U);
+
+	/* Four segments, one skb: the header covers them, the sum is known. */
+	nh = (const struct ntyhdr *)out[0]->data;
+	KUNIT_EXPECT_EQ(test, nty_skb_segs(out[0]), 4U);
+	KUNIT_EXPECT_EQ(test, out[0]->len, NTY_HLEN + 350U);
+	KUNIT_EXPECT_EQ(test, ntohs(nh->len), NTY_HLEN + 350);
+	KUNIT_EXPECT_EQ(test, ntohl(nh->seq), 100U);
+	KUNIT_EXPECT_EQ(test, skb_shinfo(out[0])->gso_size, 100);
+	KUNIT_EXPECT_EQ(test, (int)out[0]->ip_summed, CHECKSUM_UNNECESSARY);
+	KUNIT_EXPECT_FALSE(test, nty_gso_is_train(out[0]));
+	KUNIT_EXPECT_EQ(test, nty_validate_skb(out[0]), NTY_HDR_OK);
+	KUNIT_EXPECT_EQ(test, skb_copy_bits(out[0], NTY_HLEN, buf, 350), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, want, 350), 0);
+
+	/* The FIN and the broken segment: alone and untouched. */
+	KUNIT_EXPECT_EQ(test, nty_skb_segs(out[1]), 1U);
+	KUNIT_EXPECT_EQ(test, ((struct ntyhdr *)out[1]->data)->flags,
+			NTY_F_ACK | NTY_F_FIN);
+	KUNIT_EXPECT_EQ(test, nty_skb_segs(out[2]), 1U);
+	KUNIT_EXPECT_EQ(test, out[2]->len, NTY_HLEN + 100U);
+	KUNIT_EXPECT_EQ(test, nty_validate_skb(out[2]), NTY_HDR_CSUM);
+
+	/* 551 and 651 merge; 900 is past a gap and starts again. */
+	nh = (const struct ntyhdr *)out[3]->data;
+	KUNIT_EXPECT_EQ(test, nty_skb_segs(out[3]), 2U);
+	KUNIT_EXPECT_EQ(test, ntohl(nh->seq), 551U);
+	KUNIT_EXPECT_EQ(test, ntohs(nh->len), NTY_HLEN + 200);
+	KUNIT_EXPECT_EQ(test, nty_skb_segs(out[4]), 1U);
+	KUNIT_EXPECT_EQ(test, ntohl(((struct ntyhdr *)out[4]->data)->seq),
+			900U);
+
+	/* Two small ones: the second's bytes copied into the first. */
+	KUNIT_EXPECT_EQ(test, nty_skb_segs(out[5]), 2U);
+	KUNIT_EXPECT_EQ(test, out[5]->len, NTY_HLEN + 16U);
+	KUNIT_EXPECT_FALSE(test, skb_has_frag_list(out[5]));
+	KUNIT_EXPECT_EQ(test, out[5]->data[NTY_HLEN + 7], 'a' + 9);
+	KUNIT_EXPECT_EQ(test, out[5]->data[NTY_HLEN + 8], 'a' + 10);
+
+	/*
+	 * Forwarded to a device without tx-gso-list, the merged skb is cut
+	 * back into the very frames that were merged, checksums included.
+	 */
+	skb = out[0];
+	memset(skb_push(skb, ETH_HLEN), 0, ETH_HLEN);
+	skb_reset_mac_header(skb);
+	__skb_pull(skb, ETH_HLEN);
+	segs = nty_gro_segment(skb);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(segs));
+	n = 0;
+	for (skb = segs; skb; skb = skb->next, n++) {
+		struct sk_buff *orig;
+
+		KUNIT_ASSERT_LT(test, n, 4U);
+		orig = nty_test_seg(test, in[n].seq, in[n].flags, in[n].len,
+				    'a' + n);
+		KUNIT_EXPECT_EQ(test, skb->len, ETH_HLEN + orig->len);
+		KUNIT_EXPECT_EQ(test, memcmp(skb->data + ETH_HLEN, orig->data,
+					     orig->len), 0);
+		kfree_skb(orig);
+	}
+	KUNIT_EXPECT_EQ(test, n, 4U);
+	kfree_skb_list(segs);
+
+	kfree_skb_list(out[0]);
+}
+
 static struct kunit_case nty_path_cases[] = {
 	KUNIT_CASE(nty_test_demux),
 	KUNIT_CASE(nty_test_reuseaddr),
 	KUNIT_CASE(nty_test_backlog_bound),
 	KUNIT_CASE(nty_test_gso_split),
+	KUNIT_CASE(nty_test_gro_train),
 	{}
 };
 

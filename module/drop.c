@@ -99,9 +99,11 @@ static void __nty_drop(struct net *net, struct sock *sk, struct sk_buff *skb,
 		       enum nty_drop_kind_id kind)
 {
 	const struct nty_drop_kind *k = &nty_drop_kinds[kind];
+	unsigned int segs = nty_skb_segs(skb);
 
-	this_cpu_inc(nty_pernet(net)->mib[k->mib]);
-	this_cpu_inc(nty_drop_count[kind]);
+	/* A merged skb (gro.c) is that many frames lost. */
+	this_cpu_add(nty_pernet(net)->mib[k->mib], segs);
+	this_cpu_add(nty_drop_count[kind], segs);
 	trace_nty_drop(skb, k->stage, kind, k->reason);
 	if (nty_journeys_on())
 		nty_journey_drop(skb, k->stage, kind);

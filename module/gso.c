@@ -116,8 +116,10 @@ static struct sk_buff *nty_gso_segment(struct sk_buff *skb,
 	struct net *net = dev_net(skb->dev);
 	struct sk_buff *segs, *seg;
 
+	/* A merged skb (gro.c) forwarded here: its segments, summed. */
 	if (!nty_gso_is_train(skb))
-		return ERR_PTR(-EINVAL);
+		return nty_skb_segs(skb) > 1 ? nty_gro_segment(skb) :
+					       ERR_PTR(-EINVAL);
 	segs = nty_gso_split(skb);
 	if (IS_ERR(segs))
 		return segs;
@@ -167,6 +169,7 @@ void nty_gso_init(void)
 	nty_packet_offload.type = nty_ethertype_be;
 	nty_packet_offload.priority = 0;
 	nty_packet_offload.callbacks.gso_segment = nty_gso_segment;
+	nty_gro_init(&nty_packet_offload);
 	dev_add_offload(&nty_packet_offload);
 }
 

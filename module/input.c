@@ -59,16 +59,25 @@ static bool nty_fill_cb(struct sk_buff *skb, bool more)
 	return true;
 }
 
-/* One frame, on its own or out of a train (@more: the train goes on). */
+/*
+ * One frame, on its own or out of a train (@more: the train goes on), or
+ * several segments merged into one skb (gro.c): InFrames counts segments.
+ */
 static int nty_rcv_frame(struct net *net, struct sk_buff *skb, bool more)
 {
-	NTY_INC_STATS(net, IN_FRAMES);
+	unsigned int segs = nty_skb_segs(skb);
+
+	NTY_ADD_STATS(net, IN_FRAMES, segs);
+	if (segs > 1) {
+		NTY_INC_STATS(net, IN_GRO_MERGED);
+		NTY_ADD_STATS(net, IN_GRO_SEGS, segs);
+	}
 
 	/* A tap may share this skb; the backlog needs one of its own. */
 	skb = skb_share_check(skb, GFP_ATOMIC);
 	if (unlikely(!skb)) {
 		/* Freed by skb_share_check(); counted here. */
-		NTY_INC_STATS(net, IN_DISCARDS);
+		NTY_ADD_STATS(net, IN_DISCARDS, segs);
 		return NET_RX_DROP;
 	}
 	if (unlikely(!nty_fill_cb(skb, more))) {
@@ -90,9 +99,12 @@ static int nty_rcv_frame(struct net *net, struct sk_buff *skb, bool more)
 }
 
 /*
- * A train (gso.c) that a device forwarded whole: its segments go on one
- * by one, as udp_rcv_segment() takes a GRO train apart for a socket that
- * wants datagrams; the journey of each starts here.
+ * A train (gso.c) that a device forwarded whole: taken apart, as
+ * udp_rcv_segment() takes a GRO train apart, then its runs of in-order
+ * segments merged as GRO merges them (gro.c), so that a stream takes the
+ * train as TCP takes a GSO skb from veth: one segment per run, one ACK.
+ * What does not merge goes on one by one; the journey of each skb starts
+ * here.
  */
 static int nty_rcv_train(struct net *net, struct sk_buff *skb)
 {
@@ -109,7 +121,7 @@ static int nty_rcv_train(struct net *net, struct sk_buff *skb)
 	}
 	NTY_INC_STATS(net, IN_GSO_TRAINS);
 	consume_skb(skb);
-	for (; segs; segs = next) {
+	for (segs = nty_gro_train(segs); segs; segs = next) {
 		next = segs->next;
 		segs->next = NULL;
 		nty_rcv_frame(net, segs, next);

@@ -87,6 +87,8 @@ enum nty_mib {
 	NTY_MIB_ORPHAN_ABORTS,
 	NTY_MIB_OFO_PRUNED,
 	NTY_MIB_RCV_COALESCE,
+	NTY_MIB_IN_GRO_MERGED,
+	NTY_MIB_IN_GRO_SEGS,
 	__NTY_MIB_MAX
 };
 
@@ -308,6 +310,29 @@ static inline bool nty_gso_is_train(const struct sk_buff *skb)
 struct sk_buff *nty_gso_split(struct sk_buff *carrier);
 void nty_gso_train(struct sk_buff *carrier, struct sk_buff *segs,
 		   unsigned int n, unsigned int mss);
+
+/* gro.c: stream segments merged on the way in (receive offload). */
+void nty_gro_init(struct packet_offload *po);
+struct sk_buff *nty_gro_train(struct sk_buff *segs);
+struct sk_buff *nty_gro_segment(struct sk_buff *skb);
+
+/*
+ * The segments a frame carries: more than one for an skb gro.c merged
+ * (the first segment, the others' payload after it), which every counter
+ * of the receive path counts as that many frames, as TCP's InSegs counts
+ * gso_segs.  Past nty_rcv() only gro.c marks a received frame
+ * SKB_GSO_FRAGLIST (trains are taken apart there, and a packet socket
+ * cannot ask for FRAGLIST).
+ */
+static inline unsigned int nty_skb_segs(const struct sk_buff *skb)
+{
+	const struct skb_shared_info *si = skb_shinfo(skb);
+
+	if (unlikely((si->gso_type & SKB_GSO_FRAGLIST) && si->gso_size &&
+		     si->gso_segs > 1))
+		return si->gso_segs;
+	return 1;
+}
 
 /* input.c: the packet_type handler. */
 int nty_input_init(void);

@@ -56,6 +56,8 @@ static const char * const nty_mib_names[__NTY_MIB_MAX] = {
 	[NTY_MIB_ORPHAN_ABORTS]		= "OrphanAborts",
 	[NTY_MIB_OFO_PRUNED]		= "OfoPruned",
 	[NTY_MIB_RCV_COALESCE]		= "RcvCoalesce",
+	[NTY_MIB_IN_GRO_MERGED]		= "InGroMerged",
+	[NTY_MIB_IN_GRO_SEGS]		= "InGroSegs",
 };
 
 static void nty_snmp_line(struct seq_file *seq, const char *tag,

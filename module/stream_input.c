@@ -26,7 +26,7 @@
  */
 void nty_stream_consume(struct sock *sk, struct sk_buff *skb)
 {
-	NTY_INC_STATS(sock_net(sk), IN_DELIVERS);
+	NTY_ADD_STATS(sock_net(sk), IN_DELIVERS, nty_skb_segs(skb));
 	consume_skb(skb);
 }
 
@@ -237,7 +237,7 @@ static bool nty_stream_queue_rcv(struct sock *sk, struct sk_buff *skb,
 		nty_stream_consume(sk, skb);
 		return true;
 	}
-	NTY_INC_STATS(sock_net(sk), IN_DELIVERS);
+	NTY_ADD_STATS(sock_net(sk), IN_DELIVERS, nty_skb_segs(skb));
 	if (nty_stream_try_coalesce(sk, skb))
 		return true;
 	skb_set_owner_r(skb, sk);
@@ -307,7 +307,7 @@ static void nty_stream_ofo_queue(struct sock *sk, struct sk_buff *skb)
 queued:
 	skb_set_owner_r(skb, sk);
 	NTY_INC_STATS(sock_net(sk), OFO_QUEUED);
-	NTY_INC_STATS(sock_net(sk), IN_DELIVERS);
+	NTY_ADD_STATS(sock_net(sk), IN_DELIVERS, nty_skb_segs(skb));
 	trace_nty_sock_enqueue(sk, skb, NTY_Q_OFO);
 }
 

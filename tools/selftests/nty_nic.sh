@@ -8,7 +8,7 @@
 # changes under traffic lose only what the counters say; deleting the
 # link or the namespace under traffic leaves nothing behind.
 . "$(dirname "$0")/tap.sh"
-tap_plan 18
+tap_plan 19
 A="ip netns exec nic-a"
 B="ip netns exec nic-b"
 MAC_A=02:00:00:00:01:0a
@@ -56,6 +56,23 @@ delta() {
 	esac
 }
 
+# tap_start NS DEV FILE FILTER...: tcpdump on DEV, headers only, until
+# tap_stop; it is listening when this returns.  big FILE: the frames it
+# saw longer than an Ethernet MTU's 1514 bytes (GRO's merged skbs).
+tap_start() {
+	local ns=$1 dev=$2 f=$3
+	shift 3
+	ip netns exec "$ns" tcpdump -i "$dev" -s 96 -U -w "$f" "$@" 2>"$f.err" &
+	tap_pid=$!
+	for _ in $(seq 300); do grep -q listening "$f.err" && break; sleep 0.1; done
+}
+tap_stop() { sleep 1; kill -INT $tap_pid; wait $tap_pid; }
+big() {
+	tcpdump -r "$1" -nn -e 2>/dev/null | awk '{ for (i = 1; i < NF; i++)
+		if ($i == "length") { if ($(i + 1) + 0 > 1514) n++; break } }
+		END { print n + 0 }'
+}
+
 up
 drv=$($A ethtool -i na | awk '$1 == "driver:" {print $2}')
 ch_b=$($B ethtool -l nb | awk '/Combined/ {c = $2} END {print c}')
@@ -82,11 +99,13 @@ else:
     c = socket.create_connection(("10.77.0.2", 5001)); c.sendall(data); c.close()
     print(len(data), hashlib.sha256(data).hexdigest())
 PY
+tap_start nic-b nb "$tmp/tcp.pcap" tcp and dst host 10.77.0.2
 $B python3 "$tmp/tcp.py" server "$tmp/ready" >"$tmp/tcp.srv" &
 pid=$!
 for _ in $(seq 100); do [ -e "$tmp/ready" ] && break; sleep 0.1; done
 $A python3 "$tmp/tcp.py" client >"$tmp/tcp.cli"
 wait $pid
+tap_stop
 tap_check tcp_transfer "client $(cat "$tmp/tcp.cli") server $(cat "$tmp/tcp.srv")" \
 	test -s "$tmp/tcp.cli" -a "$(cat "$tmp/tcp.cli")" = "$(cat "$tmp/tcp.srv")"
 
@@ -144,18 +163,57 @@ stream_ctr() {
 		/^NtyStream:/ { print $c }' /proc/net/nty/snmp
 }
 gtr0=$(stream_ctr nic-a OutGsoTrains); gsg0=$(stream_ctr nic-a OutGsoSegmented)
-gin0=$(stream_ctr nic-b InGsoTrains)
+gin0=$(stream_ctr nic-b InGsoTrains); gm0=$(stream_ctr nic-b InGroMerged)
+gs0=$(stream_ctr nic-b InGroSegs)
+a0=$(snap nic-a na); b0=$(snap nic-b nb)
+sdrops() {
+	echo $(($(stream_ctr nic-b DupSegs) + $(stream_ctr nic-b OutOfWindowSegs) +
+		$(stream_ctr nic-b SynQueueDrops) + $(stream_ctr nic-b ListenOverflows)))
+}
+ndrops() {
+	local k t=0
+	for k in InBacklogDrops InHdrErrors InCsumErrors InNoPort InDiscards \
+		RcvbufErrors SockBacklogDrops; do
+		t=$((t + $(delta "$1" "$2" snmp_$k)))
+	done
+	echo $t
+}
+sd0=$(sdrops)
+tap_start nic-b nb "$tmp/nty.pcap" ether proto 0x88b5 and ether src $MAC_A
 $B ntycat -t -l 6001 -q -w 60 </dev/null >"$tmp/srv" &
 pid=$!
 sleep 1
 $A ntycat -t -c 512 -s 4096 -q -w 60 na $MAC_B 6001 </dev/null >"$tmp/cli"
 wait $pid
+tap_stop
+a1=$(snap nic-a na); b1=$(snap nic-b nb)
+sd=$(($(sdrops) - sd0 + $(ndrops "$b0" "$b1")))
 sent=$(awk '{print $7, $10}' "$tmp/cli"); got=$(awk '{print $2, $5}' "$tmp/srv")
 gtr=$(($(stream_ctr nic-a OutGsoTrains) - gtr0))
 gsg=$(($(stream_ctr nic-a OutGsoSegmented) - gsg0))
 gin=$(($(stream_ctr nic-b InGsoTrains) - gin0))
+gm=$(($(stream_ctr nic-b InGroMerged) - gm0))
+gs=$(($(stream_ctr nic-b InGroSegs) - gs0))
 tap_check nty_stream "client: $(cat "$tmp/cli") server: $(cat "$tmp/srv"); trains $gtr, segmented $gsg, arrived whole $gin" \
 	test "${sent%% *}" = 2097152 -a "$sent" = "$got" -a "$gtr" -gt 0 -a "$gsg" = "$gtr" -a "$gin" = 0
+
+# GRO (gro.c): ntynic's poll hands its frames to napi_gro_receive(), which
+# merges the stream's in-order segments.  Every segment the sender sent
+# is counted once at nb (InFrames), and each is delivered or counted
+# dropped; the tap sees each merged skb as one frame longer than the MTU,
+# as it sees TCP's merged segments on the same device; the receiver
+# acknowledges merged skbs, not segments: at most one ACK per skb (a few
+# more for the handshake, the FIN and window updates), where it would
+# send one per two segments (delayed ACKs) if each came alone.
+in=$(delta "$b0" "$b1" snmp_InFrames); out=$(delta "$a0" "$a1" snmp_OutFrames)
+dl=$(delta "$b0" "$b1" snmp_InDelivers); rf=$(delta "$b0" "$b1" q:rx_ring_full)
+acks=$(delta "$b0" "$b1" snmp_OutFrames)
+nbig=$(big "$tmp/nty.pcap"); tbig=$(big "$tmp/tcp.pcap")
+skbs=$((in - gs + gm))
+msg="a sent $out frames, b: ring_full $rf, InFrames $in, InDelivers $dl, drops $sd, InGroMerged $gm carrying $gs (so $skbs skbs), tap saw $nbig NTY frames over 1514 (TCP $tbig), b sent $acks ACKs"
+tap_check stream_gro "$msg" test "$gm" -gt 0 -a "$out" -eq $((in + rf)) \
+	-a "$in" -eq $((dl + sd)) -a "$nbig" -eq "$gm" -a "$tbig" -gt 0 \
+	-a "$acks" -le $((skbs + 64))
 
 # C12: a full ring drops.  One channel, 64 descriptors, and an interrupt
 # held back for a second: a burst of 300 overflows the ring, and what

@@ -620,6 +620,7 @@ static int transfer(int c, int s, size_t total)
 
 struct gso_counts {
 	long long out_frames, out_trains, out_segmented, in_frames, in_trains;
+	long long in_merged, in_merged_segs;
 };
 
 static void gso_counts(struct gso_counts *g)
@@ -630,6 +631,8 @@ static void gso_counts(struct gso_counts *g)
 	g->out_segmented = snmp_in(NS_A, "OutGsoSegmented");
 	g->in_frames = snmp_in(NS_B, "InFrames");
 	g->in_trains = snmp_in(NS_B, "InGsoTrains");
+	g->in_merged = snmp_in(NS_B, "InGroMerged");
+	g->in_merged_segs = snmp_in(NS_B, "InGroSegs");
 }
 
 /* A tap on vb in nty-b: the receiving side shares each frame with it. */
@@ -665,11 +668,14 @@ static ssize_t tap_longest(int fd)
 
 /*
  * Segmentation offload (gso.c): a write leaves as trains; veth forwards a
- * train whole and nty_rcv() takes it apart, each segment counted as a
- * frame at both ends; a tap on the receiving veth sees the train as one
- * frame of up to 64 KB (as tcpdump sees TCP's GSO frames).  With
- * tx-gso-list off the stack segments the train before the device; with
- * gso off no trains are built.  Every byte arrives, in every mode.
+ * train whole and nty_rcv() takes it apart, then merges its in-order
+ * segments as GRO would (gro.c), each segment counted as a frame at both
+ * ends and most of them carried in merged skbs; a tap on the receiving
+ * veth sees the train as one frame of up to 64 KB (as tcpdump sees TCP's
+ * GSO frames).  With tx-gso-list off the stack segments the train before
+ * the device; with gso off no trains are built; either way veth (no GRO
+ * unless asked) hands NTY single segments and nothing is merged.  Every
+ * byte arrives, in every mode.
  */
 TEST_F_TIMEOUT(stream, trains_whole_over_veth_or_segmented, 120)
 {
@@ -689,6 +695,12 @@ TEST_F_TIMEOUT(stream, trains_whole_over_veth_or_segmented, 120)
 	EXPECT_EQ(0, g1.out_segmented - g0.out_segmented);
 	EXPECT_EQ(g1.out_frames - g0.out_frames, g1.in_frames - g0.in_frames);
 	EXPECT_GT(g1.out_frames - g0.out_frames, (long long)total / NTY_MSS_VETH);
+	/* Most segments arrive merged, several to an skb. */
+	EXPECT_GT(g1.in_merged - g0.in_merged, 0);
+	EXPECT_GT(2 * (g1.in_merged_segs - g0.in_merged_segs),
+		  g1.in_frames - g0.in_frames);
+	EXPECT_GT(g1.in_merged_segs - g0.in_merged_segs,
+		  4 * (g1.in_merged - g0.in_merged));
 	EXPECT_GT(tap_longest(tap), 1514);
 	close(tap);
 
@@ -702,6 +714,7 @@ TEST_F_TIMEOUT(stream, trains_whole_over_veth_or_segmented, 120)
 	EXPECT_EQ(g1.out_trains - g0.out_trains,
 		  g1.out_segmented - g0.out_segmented);
 	EXPECT_EQ(0, g1.in_trains - g0.in_trains);
+	EXPECT_EQ(0, g1.in_merged - g0.in_merged);
 	EXPECT_EQ(g1.out_frames - g0.out_frames, g1.in_frames - g0.in_frames);
 
 	/* gso off: one frame at a time. */
@@ -712,6 +725,7 @@ TEST_F_TIMEOUT(stream, trains_whole_over_veth_or_segmented, 120)
 	sh("ip netns exec nty-a ethtool -K va gso on");
 	EXPECT_EQ(0, g1.out_trains - g0.out_trains);
 	EXPECT_EQ(0, g1.in_trains - g0.in_trains);
+	EXPECT_EQ(0, g1.in_merged - g0.in_merged);
 	EXPECT_EQ(g1.out_frames - g0.out_frames, g1.in_frames - g0.in_frames);
 	close(c);
 	close(s);
@@ -720,18 +734,21 @@ TEST_F_TIMEOUT(stream, trains_whole_over_veth_or_segmented, 120)
 /*
  * With the backlog sysctl at "rps" and no rps_cpus, both ends take every
  * segment in the softirq that received it: 4 MiB arrive whole and in
- * order, every frame of either namespace counted in softnet's direct
- * column and none by a backlog poll, and nothing resent.
+ * order, every skb of either namespace (a merged one carrying several
+ * segments, gro.c) counted in softnet's direct column and none by a
+ * backlog poll, and nothing resent.
  */
 TEST_F_TIMEOUT(stream, backlog_rps_direct_transfer, 120)
 {
-	long long in0, in, retr0;
+	long long in0, in, retr0, skbs0, skbs;
 	long proc0, dir0, proc, dir;
 	int c, s;
 
 	enter_init_ns();
 	write_file(SYSCTL "backlog", "rps");
 	in0 = snmp_in(NS_A, "InFrames") + snmp_in(NS_B, "InFrames");
+	skbs0 = in0 - snmp_in(NS_A, "InGroSegs") - snmp_in(NS_B, "InGroSegs") +
+		snmp_in(NS_A, "InGroMerged") + snmp_in(NS_B, "InGroMerged");
 	retr0 = snmp_in(NS_A, "RetransSegs");
 	enter_init_ns();
 	proc0 = softnet_cpu(-1, "processed");
@@ -741,13 +758,17 @@ TEST_F_TIMEOUT(stream, backlog_rps_direct_transfer, 120)
 	close(c);
 	close(s);
 	sleep_ms(200);
-	in = snmp_in(NS_A, "InFrames") + snmp_in(NS_B, "InFrames") - in0;
+	in = snmp_in(NS_A, "InFrames") + snmp_in(NS_B, "InFrames");
+	skbs = in - snmp_in(NS_A, "InGroSegs") - snmp_in(NS_B, "InGroSegs") +
+	       snmp_in(NS_A, "InGroMerged") + snmp_in(NS_B, "InGroMerged") -
+	       skbs0;
+	in -= in0;
 	enter_init_ns();
 	proc = softnet_cpu(-1, "processed") - proc0;
 	dir = softnet_cpu(-1, "direct") - dir0;
 	write_file(SYSCTL "backlog", "always");
 	EXPECT_GT(in, (4 << 20) / NTY_MSS_VETH);
-	EXPECT_EQ(in, dir);
+	EXPECT_EQ(skbs, dir);
 	EXPECT_EQ(0, proc);
 	EXPECT_EQ(0, snmp_in(NS_A, "RetransSegs") - retr0);
 }
