@@ -4,6 +4,8 @@
 #
 #   make            build module/nty.ko against KDIR
 #   make demo       the main job: set up, build, boot the VM, show NTY at work
+#   make lesson N=5 [ARGS="max_backlog=5000"]  one claim's lesson in the VM
+#                   (tools/ntylab; without N, the list of lessons)
 #   make check      set up, build, run every test in the VM; ends "N passed, N failed"
 #   make check T=x  only the tests whose name contains x
 #   make check KERNEL=stock  the VM tests on Debian's own 6.1 kernel
@@ -29,7 +31,7 @@ SELFTESTS := tools/selftests/nty_socket tools/selftests/nty_dgram \
 	tools/selftests/nty_stream tools/selftests/nty_hostile \
 	tools/selftests/nty_isolation
 
-.PHONY: all modules clean demo check shell compat style sparse tools setup bench fuzz
+.PHONY: all modules clean demo lesson check shell compat style sparse tools setup bench fuzz
 
 all: modules
 
@@ -74,6 +76,12 @@ demo:
 	@$(TOP)/scripts/setup
 	@$(MAKE) -s tools
 	@$(TOP)/scripts/nty-vm --kernel release --wire -- $(TOP)/scripts/demo
+
+lesson:
+	@$(TOP)/scripts/setup
+	@$(MAKE) -s tools
+	@$(TOP)/scripts/nty-vm $(if $(KERNEL),--kernel $(KERNEL)) -- \
+		$(TOP)/tools/ntylab $(if $(N),run $(N) $(ARGS),list)
 
 fuzz:
 	@$(TOP)/scripts/fuzz

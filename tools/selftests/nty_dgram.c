@@ -34,8 +34,6 @@
 #define NS_A "nty-a"
 #define NS_B "nty-b"
 #define MTU_PAYLOAD (1500 - NTY_HLEN)
-/* One 1000-byte frame every 200 ms, the rest held in the qdisc. */
-#define SLOW_TBF "tc -n nty-a qdisc add dev va root tbf rate 40kbit burst 1100 latency 5s"
 
 /*
  * Wait (up to 5 s) until @n frames have been split between two counters
@@ -440,95 +438,6 @@ TEST_F(dgram, rcvbuf_overflow_counted)
 	close(rx);
 }
 
-TEST_F(dgram, cpu_backlog_drops_past_max_backlog)
-{
-	long long del0, drop0, del, drop;
-	long sn0, sn;
-	int rx, size = 8 << 20, n = 300;
-	long old = read_long("/proc/sys/net/nty/max_backlog");
-
-	ASSERT_GT(old, 0);
-	rx = rx_socket(_metadata, self->t, 7005);
-	ASSERT_GE(rx, 0);
-	enter_ns(NS_B);
-	write_file("/proc/sys/net/nty/rmem_max", "33554432");
-	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)));
-	del0 = nty_snmp("InDelivers");
-	drop0 = nty_snmp("InBacklogDrops");
-	sn0 = softnet_cpu(-1, "dropped");
-
-	/*
-	 * netem releases the delayed frames in bursts; each burst reaches
-	 * the packet_type handler in one softirq, faster than NTY's poll
-	 * drains a backlog of two.  max_backlog is global: set from init_net.
-	 */
-	ASSERT_EQ(0, system("tc -n nty-a qdisc replace dev va root netem delay 30ms limit 10000"));
-	enter_init_ns();
-	write_file("/proc/sys/net/nty/max_backlog", "2");
-	ASSERT_EQ(0, send_seq(self->t, 7005, n, 32));
-	wait_split("InDelivers", del0, "InBacklogDrops", drop0, n, &del, &drop);
-	enter_init_ns();
-	write_file("/proc/sys/net/nty/max_backlog", "1000");
-	ASSERT_EQ(0, system("tc -n nty-a qdisc del dev va root"));
-	enter_ns(NS_B);
-	write_file("/proc/sys/net/nty/rmem_max", "212992");
-	sn = softnet_cpu(-1, "dropped");
-
-	EXPECT_EQ(n, del + drop);
-	EXPECT_GT(drop, 0);
-	EXPECT_EQ(drop, sn - sn0);
-	close(rx);
-}
-
-struct hold_arg {
-	int fd, ms, ret;
-};
-
-static void *hold_lock(void *p)
-{
-	struct hold_arg *h = p;
-
-	h->ret = setsockopt(h->fd, SOL_NTY, NTY_HOLD_LOCK, &h->ms, sizeof(h->ms));
-	return NULL;
-}
-
-TEST_F(dgram, socket_backlog_while_user_holds_lock)
-{
-	struct hold_arg h = { .ms = 2000 };
-	long long q0, del0, q;
-	unsigned char buf[64];
-	pthread_t th;
-	uint32_t seq;
-	int i;
-
-	h.fd = rx_socket(_metadata, self->t, 7006);
-	ASSERT_GE(h.fd, 0);
-	q0 = nty_snmp("SockBacklogQueued");
-	del0 = nty_snmp("InDelivers");
-
-	ASSERT_EQ(0, pthread_create(&th, NULL, hold_lock, &h));
-	sleep_ms(300);
-	ASSERT_EQ(0, send_seq(self->t, 7006, 5, 16));
-	q = wait_snmp(NS_B, "SockBacklogQueued", q0 + 5);
-	/* Still held: the frames wait in the socket backlog, not delivered. */
-	EXPECT_EQ(5, q - q0);
-	EXPECT_EQ(5, socket_column(7006, "backlog"));
-	EXPECT_EQ(0, nty_snmp("InDelivers") - del0);
-	EXPECT_EQ(-1, recv(h.fd, buf, sizeof(buf), MSG_DONTWAIT));
-
-	pthread_join(th, NULL);
-	EXPECT_EQ(0, h.ret);
-	/* release_sock() moved them to the receive queue, in order. */
-	EXPECT_EQ(5, nty_snmp("InDelivers") - del0);
-	EXPECT_EQ(0, socket_column(7006, "backlog"));
-	for (i = 0; i < 5; i++) {
-		ASSERT_EQ(16, recv(h.fd, buf, sizeof(buf), MSG_DONTWAIT));
-		memcpy(&seq, buf, 4);
-		EXPECT_EQ((uint32_t)i, ntohl(seq));
-	}
-	close(h.fd);
-}
-
 TEST_F(dgram, hold_lock_bad_values)
 {
 	int fd = sock_in(NS_B, self->t->fam), v = -1;
@@ -928,52 +837,6 @@ TEST_F(dgram, bad_arguments_errno)
 	ASSERT_EQ(0, system("ip netns exec nty-a ip link set va up"));
 	close(fd);
 	close(fd2);
-}
-
-/*
- * C4: a datagram keeps nothing once the device has the frame, but
- * SO_SNDBUF bounds what is in flight to it.  A slow tbf on va holds the
- * frames, still charged to the socket (netem would not do: it orphans
- * them), and lets one go every 200 ms.
- */
-TEST_F(dgram, sndbuf_bounds_frames_in_flight)
-{
-	int tx, small = 1, k = 0, rx, i;
-	static unsigned char buf[1000];
-	struct sockaddr_nty dst;
-	long long del0, del = 0;
-	long inflight;
-
-	rx = rx_socket(_metadata, self->t, 7018);
-	ASSERT_GE(rx, 0);
-	del0 = nty_snmp("InDelivers");
-	tx = sock_in(NS_A, self->t->fam);
-	ASSERT_GE(tx, 0);
-	ASSERT_EQ(0, bind_port(tx, self->t->fam, 7019, 0));
-	ASSERT_EQ(0, setsockopt(tx, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)));
-	ASSERT_EQ(0, system(SLOW_TBF));
-	enter_ns(NS_A);
-	dst = to_b(self->t, 7018);
-	while (k < 1000 && sendto(tx, buf, sizeof(buf), MSG_DONTWAIT,
-				  (struct sockaddr *)&dst, sizeof(dst)) == sizeof(buf))
-		k++;
-	EXPECT_EQ(EAGAIN, errno);
-	EXPECT_GT(k, 0);
-	EXPECT_LT(k, 20);
-	inflight = socket_column(7019, "tx_queue");
-	EXPECT_GT(inflight, 1000);
-
-	/* Once the qdisc lets them go, the socket holds nothing. */
-	for (i = 0; i < 100 && del < k; i++) {
-		sleep_ms(100);
-		del = snmp_in(NS_B, "InDelivers") - del0;
-	}
-	EXPECT_EQ(k, del);
-	enter_ns(NS_A);
-	EXPECT_EQ(0, socket_column(7019, "tx_queue"));
-	ASSERT_EQ(0, system("tc -n nty-a qdisc del dev va root"));
-	close(tx);
-	close(rx);
 }
 
 /*

@@ -1,5 +1,6 @@
 #!/bin/bash
-# ntynic, the NIC half of the receive path (claims C12, C13, C16): an
+# ntynic, the NIC half of the receive path (claims C12, C13, C16, whose
+# lessons are ntylab's 12, 13 and 16; the checks here go further): an
 # ntynic pair between two namespaces of its own carries IPv4 (ping, a TCP
 # transfer) and NTY datagrams and streams; a full RX ring drops and counts
 # exactly what the packet_type handler never saw; coalescing sets how
@@ -8,7 +9,7 @@
 # changes under traffic lose only what the counters say; deleting the
 # link or the namespace under traffic leaves nothing behind.
 . "$(dirname "$0")/tap.sh"
-tap_plan 19
+tap_plan 15
 A="ip netns exec nic-a"
 B="ip netns exec nic-b"
 MAC_A=02:00:00:00:01:0a
@@ -215,20 +216,9 @@ tap_check stream_gro "$msg" test "$gm" -gt 0 -a "$out" -eq $((in + rf)) \
 	-a "$in" -eq $((dl + sd)) -a "$nbig" -eq "$gm" -a "$tbig" -gt 0 \
 	-a "$acks" -le $((skbs + 64))
 
-# C12: a full ring drops.  One channel, 64 descriptors, and an interrupt
-# held back for a second: a burst of 300 overflows the ring, and what
-# nty_rcv saw plus what the ring dropped is exactly what was sent.
+# One channel from here on (a full ring, claim C12, is ntylab's lesson
+# 12, which runs the same burst into 64 descriptors).
 $B ethtool -L nb combined 1
-$B ethtool -G nb rx 64
-$B ethtool -C nb rx-frames 4096 rx-usecs 1000000
-b0=$(snap nic-b nb); a0=$(snap nic-a na)
-$A ntycat -c 300 -s 100 na $MAC_B 6002
-sleep 2
-b1=$(snap nic-b nb); a1=$(snap nic-a na)
-full=$(delta "$b0" "$b1" q:rx_ring_full); in=$(delta "$b0" "$b1" snmp_InFrames)
-miss=$(delta "$b0" "$b1" stat_rx_missed_errors); tx=$(delta "$a0" "$a1" stat_tx_packets)
-tap_check ring_overflow "sent=$tx seen=$in ring_full=$full missed=$miss" \
-	test "$tx" -eq 300 -a "$in" -eq 64 -a "$full" -eq 236 -a "$miss" -eq 236
 
 # Buffers the poll could not refill (fail_nic_refill) leave descriptors
 # empty: the device drops there too, and the ring recovers.
@@ -274,15 +264,7 @@ burst_ok() { [ "$irqs" -ge 1 ] && [ "$irqs" -le 101 ] && [ $((pk + full)) -eq 80
 tap_check coalesce_burst "800 frames, rx-frames 8: $irqs IRQs, $pk polled, $full missed" \
 	burst_ok
 
-# The same with an idle receiver between batches: 40 batches of 8 frames
-# raise one interrupt each, at the eighth frame.
-b0=$(snap nic-b nb)
-paced 40 8 6002
-sleep 1
-b1=$(snap nic-b nb)
-irqs=$(delta "$b0" "$b1" q:irqs); pk=$(delta "$b0" "$b1" q:rx_packets)
-tap_check coalesce_frames "40 batches of 8, rx-frames 8: $irqs IRQs, $pk frames" \
-	test "$irqs" -ge 38 -a "$irqs" -le 41 -a "$pk" -eq 320
+# 40 batches of 8 with rx-frames 8, one IRQ each: ntylab's lesson 16.
 
 # rx-frames 1 and an idle receiver: one interrupt per frame.
 $B ethtool -C nb rx-frames 1 rx-usecs 0
@@ -311,15 +293,9 @@ rss_run() {
 		match($0, /queue=[0-9]+/); print substr($0, RSTART + 6, RLENGTH - 6), cpu }' \
 		$tr/trace | sort | uniq -c >"$tmp/rss"
 }
+# Channel IRQs bound 0 1 spread 16 flows over both CPUs: ntylab's
+# lesson 13.  Bound the other way round, each moves with its binding.
 $B ethtool -L nb combined 2
-b0=$(snap nic-b nb)
-rss_run "0 1"
-b1=$(snap nic-b nb)
-d0=$(delta "$b0" "$b1" q0_rx_packets); d1=$(delta "$b0" "$b1" q1_rx_packets)
-tap_check rss_spread "16 flows: channel 0 took $d0, channel 1 took $d1" \
-	test "$d0" -gt 0 -a "$d1" -gt 0 -a $((d0 + d1)) -eq 320
-tap_check rss_irq_cpus "IRQs by (queue cpu), bound 0 1: $(cat "$tmp/rss")" \
-	test "$(awk '{print $2, $3}' "$tmp/rss" | tr '\n' ' ')" = "0 0 1 1 "
 rss_run "1 0"
 tap_check rss_irq_rebind "IRQs by (queue cpu), bound 1 0: $(cat "$tmp/rss")" \
 	test "$(awk '{print $2, $3}' "$tmp/rss" | tr '\n' ' ')" = "0 1 1 0 "

@@ -288,23 +288,6 @@ TEST_F(stream, handshake_echo_and_states)
 	EXPECT_EQ(-1, socket_column(7100, "rx_queue"));
 }
 
-TEST_F(stream, listen_backlog_clamped_to_somaxconn)
-{
-	long somaxconn;
-	int lfd;
-
-	enter_ns(NS_B);
-	somaxconn = read_long(SYSCTL "somaxconn");
-	ASSERT_GT(somaxconn, 0);
-	lfd = listener(7101, 100000);
-	ASSERT_GE(lfd, 0);
-	/* As /proc/net/tcp: a listener's tx_queue is its accept queue bound. */
-	EXPECT_EQ(somaxconn, socket_column_in(7101, "LISTEN", "tx_queue"));
-	ASSERT_EQ(0, listen(lfd, 3));
-	EXPECT_EQ(3, socket_column_in(7101, "LISTEN", "tx_queue"));
-	close(lfd);
-}
-
 TEST_F(stream, accept_queue_overflows_past_backlog)
 {
 	int lfd, c[5], s, i, n = 0;
@@ -773,85 +756,6 @@ TEST_F_TIMEOUT(stream, backlog_rps_direct_transfer, 120)
 	EXPECT_EQ(0, snmp_in(NS_A, "RetransSegs") - retr0);
 }
 
-TEST_F_TIMEOUT(stream, zero_window_probes_then_resume, 60)
-{
-	static unsigned char out[1 << 20], in[1 << 20];
-	long long zw0, probes0;
-	size_t sent = 0;
-	int lfd, c, s, rcvbuf = 8192;
-	ssize_t n;
-	pid_t pid;
-
-	/* A small receive buffer from the start: the child inherits it. */
-	lfd = listener(7109, 4);
-	ASSERT_GE(lfd, 0);
-	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-				sizeof(rcvbuf)));
-	c = client(7109, 0);
-	ASSERT_GE(c, 0);
-	s = accept_within(lfd, 5000);
-	ASSERT_GE(s, 0);
-	close(lfd);
-	zw0 = snmp_in(NS_B, "ZeroWindowAdv");
-	probes0 = snmp_in(NS_A, "WindowProbes");
-	pattern(out, sizeof(out), 0);
-
-	/* The reader does not read: the sender fills the window, then waits. */
-	fcntl(c, F_SETFL, O_NONBLOCK);
-	while ((n = send(c, out + sent, sizeof(out) - sent, 0)) > 0)
-		sent += n;
-	EXPECT_EQ(EAGAIN, errno);
-	ASSERT_GT(sent, 0);
-	sleep_ms(2000);
-	EXPECT_GT(snmp_in(NS_B, "ZeroWindowAdv") - zw0, 0);
-	/* Probes at RTO, 2 RTO, 4 RTO...: at least two in two seconds. */
-	EXPECT_GE(snmp_in(NS_A, "WindowProbes") - probes0, 2);
-
-	/* The reader resumes: every byte arrives, in order. */
-	fcntl(c, F_SETFL, 0);
-	pid = fork();
-	if (pid == 0) {
-		while (sent < sizeof(out)) {
-			n = send(c, out + sent, sizeof(out) - sent, 0);
-			if (n <= 0)
-				_exit(1);
-			sent += n;
-		}
-		_exit(0);
-	}
-	EXPECT_EQ((ssize_t)sizeof(in), read_full(s, in, sizeof(in)));
-	EXPECT_EQ(0, memcmp(out, in, sizeof(in)));
-	EXPECT_EQ(0, reap(pid));
-	close(c);
-	close(s);
-}
-
-TEST_F(stream, send_queue_keeps_data_until_acked)
-{
-	static unsigned char out[50000], in[50000];
-	int c, s, outq = -1;
-
-	ASSERT_EQ(0, pair(7110, &c, &s));
-	/* Hold the receiver's ACKs back for 600 ms. */
-	sh("tc -n nty-b qdisc add dev vb root netem delay 600ms");
-	pattern(out, sizeof(out), 0);
-	ASSERT_EQ((ssize_t)sizeof(out), send(c, out, sizeof(out), 0));
-	sleep_ms(100);
-	EXPECT_EQ((long)sizeof(out), client_tx_queue(7110));
-	EXPECT_EQ(0, ioctl(c, SIOCOUTQ, &outq));
-	EXPECT_EQ((int)sizeof(out), outq);
-	/* The data is at the receiver already; only the ACKs are late. */
-	EXPECT_EQ((ssize_t)sizeof(in), read_full(s, in, sizeof(in)));
-	EXPECT_EQ(0, memcmp(out, in, sizeof(in)));
-	sleep_ms(1200);
-	EXPECT_EQ(0, client_tx_queue(7110));
-	EXPECT_EQ(0, ioctl(c, SIOCOUTQ, &outq));
-	EXPECT_EQ(0, outq);
-	sh("tc -n nty-b qdisc del dev vb root");
-	close(c);
-	close(s);
-}
-
 struct reader {
 	int fd, n, size;
 	unsigned char buf[64];
@@ -1021,67 +925,6 @@ static void *ep_waiter(void *p)
 	pthread_join(__th, NULL);					\
 	__w.got;							\
 })
-
-TEST_F(stream, epoll_listener_readable_on_accept_queue)
-{
-	int lfd = listener(7113, 4), c = -1, got;
-
-	ASSERT_GE(lfd, 0);
-	EXPECT_EQ(0, wait_event(lfd, EPOLLIN, 0));
-	got = EXPECT_MOMENT(lfd, EPOLLIN, c = client(7113, 0));
-	EXPECT_TRUE(got & EPOLLIN);
-	close(c);
-	close(lfd);
-}
-
-TEST_F(stream, epoll_readable_on_data)
-{
-	int c, s, got;
-
-	ASSERT_EQ(0, pair(7114, &c, &s));
-	got = EXPECT_MOMENT(s, EPOLLIN, send(c, "x", 1, 0));
-	EXPECT_TRUE(got & EPOLLIN);
-	EXPECT_FALSE(got & EPOLLRDHUP);
-	close(c);
-	close(s);
-}
-
-TEST_F(stream, epoll_readable_and_rdhup_on_fin)
-{
-	char b;
-	int c, s, got;
-
-	ASSERT_EQ(0, pair(7115, &c, &s));
-	got = EXPECT_MOMENT(s, EPOLLIN | EPOLLRDHUP, shutdown(c, SHUT_WR));
-	EXPECT_TRUE(got & EPOLLIN);
-	EXPECT_TRUE(got & EPOLLRDHUP);
-	EXPECT_EQ(0, recv(s, &b, 1, 0));
-	close(c);
-	close(s);
-}
-
-TEST_F(stream, epoll_writable_when_ack_frees_space)
-{
-	static unsigned char buf[1 << 20];
-	int c, s, sndbuf = 16384, got;
-	ssize_t n;
-
-	ASSERT_EQ(0, pair(7116, &c, &s));
-	ASSERT_EQ(0, setsockopt(c, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-				sizeof(sndbuf)));
-	/* Hold the ACKs back so the send queue stays full for a while. */
-	sh("tc -n nty-b qdisc add dev vb root netem delay 500ms");
-	fcntl(c, F_SETFL, O_NONBLOCK);
-	while ((n = send(c, buf, sizeof(buf), 0)) > 0)
-		;
-	EXPECT_EQ(EAGAIN, errno);
-	EXPECT_EQ(0, wait_event(c, EPOLLOUT, 0) & EPOLLOUT);
-	got = wait_event(c, EPOLLOUT, 5000);
-	EXPECT_TRUE(got & EPOLLOUT);
-	sh("tc -n nty-b qdisc del dev vb root");
-	close(c);
-	close(s);
-}
 
 TEST_F(stream, epoll_error_on_reset)
 {
