@@ -3,7 +3,7 @@
  * The differences between the kernels NTY builds against (the 6.12 test
  * kernel and Debian's stock 6.1), kept here and nowhere else.  Kernel
  * interfaces only: nothing here names an NTY type or function.  ntynic's
- * files do not include it; they use what both kernels have.
+ * files include it for the page pool only.
  */
 #ifndef _NTY_COMPAT_H
 #define _NTY_COMPAT_H
@@ -15,6 +15,26 @@
 #include <linux/sysctl.h>
 #include <net/net_namespace.h>
 #include <net/sock.h>
+
+/* 6.6 split the page pool's header in two; helpers.h has what drivers use. */
+#if KERNEL_VERSION(6, 6, 0) <= LINUX_VERSION_CODE
+#include <net/page_pool/helpers.h>
+#else
+#include <net/page_pool.h>
+#endif
+
+/*
+ * 6.5 let a page pool name the NAPI instance that consumes its pages: an
+ * skb freed in that NAPI's softirq recycles its page straight into the
+ * pool's lockless cache, not through the shared ring.  Before, the ring.
+ */
+static inline void nty_page_pool_set_napi(struct page_pool_params *pp,
+					  struct napi_struct *napi)
+{
+#if KERNEL_VERSION(6, 5, 0) <= LINUX_VERSION_CODE
+	pp->napi = napi;
+#endif
+}
 
 /* 6.12 moved the unaligned accessors out of asm/. */
 #if KERNEL_VERSION(6, 12, 0) <= LINUX_VERSION_CODE

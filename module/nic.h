@@ -16,6 +16,8 @@
 #include <linux/smp.h>
 #include <linux/u64_stats_sync.h>
 
+struct page_pool;
+
 #define NTY_NIC_DRV_NAME	"ntynic"
 #define NTY_NIC_MAX_QUEUES	8
 #define NTY_NIC_RING_DEFAULT	256
@@ -24,7 +26,10 @@
 #define NTY_NIC_MAX_USECS	1000000
 #define NTY_NIC_REFILL_RETRY_US	1000
 
-/* Each RX buffer is one page: headroom, the frame, then skb_shared_info. */
+/*
+ * Each RX buffer is one page of the channel's page pool: headroom, the
+ * frame, then skb_shared_info.
+ */
 #define NTY_NIC_HEADROOM	NET_SKB_PAD
 #define NTY_NIC_BUF_LEN		(PAGE_SIZE - NTY_NIC_HEADROOM - \
 				 SKB_DATA_ALIGN(sizeof(struct skb_shared_info)))
@@ -128,6 +133,7 @@ struct nty_nic_queue_stats {
  * @rx_prod: next descriptor the "DMA" fills (under @rx_lock)
  * @rx_clean: next descriptor the poll takes
  * @rx_fill: next descriptor the poll refills; [@rx_fill, @rx_clean) are empty
+ * @page_pool: where @rx_ring's buffers come from and return to
  * @tx_ring: TX descriptors, @tx_size of them (a power of two)
  * @tx_size: ring size
  * @tx_head: next TX descriptor to use (transmit side)
@@ -161,6 +167,7 @@ struct nty_nic_queue {
 	u32			rx_prod;
 	u32			rx_clean;
 	u32			rx_fill;
+	struct page_pool	*page_pool;
 
 	struct nty_nic_tx_desc	*tx_ring;
 	u32			tx_size;

@@ -5,7 +5,8 @@
  * completions (freeing the sent skbs, telling BQL), takes completed RX
  * descriptors, builds an skb around each buffer with no copy
  * (napi_build_skb), lets eth_type_trans() and GRO (ethtool -K gro) have
- * it, and gives the descriptor a fresh buffer.  When it finishes under
+ * it, and gives the descriptor a fresh buffer from the channel's page
+ * pool, where the skbs this poll freed have put theirs back.  When it finishes under
  * budget it completes NAPI and unmasks the interrupt; a poll that used
  * its whole budget stays scheduled, as the kernel expects.  A buffer it
  * could not allocate is retried from the interrupt's timer a millisecond
@@ -14,6 +15,7 @@
 #include <linux/etherdevice.h>
 #include <linux/skbuff.h>
 
+#include "compat.h"
 #include "nic.h"
 #include "nic_trace.h"
 
@@ -68,12 +70,13 @@ void nty_nic_refill(struct nty_nic_queue *q)
 	while (q->rx_fill != q->rx_clean) {
 		d = &q->rx_ring[q->rx_fill & (q->rx_size - 1)];
 		/*
-		 * Atomic, but not from the reserves that __GFP_MEMALLOC
+		 * A recycled page when the pool has one; else a new one,
+		 * atomic, but not from the reserves that __GFP_MEMALLOC
 		 * (dev_alloc_page()) opens: a ring any container can make
 		 * must not drain them.
 		 */
 		page = nty_nic_fail_refill() ? NULL :
-		       alloc_page(GFP_ATOMIC | __GFP_NOWARN);
+		       page_pool_dev_alloc_pages(q->page_pool);
 		if (!page) {
 			u64_stats_update_begin(&q->stats.rx_syncp);
 			u64_stats_inc(&q->stats.refill_failures);
@@ -114,10 +117,12 @@ static int nty_nic_rx(struct nty_nic_queue *q, int budget)
 
 		skb = napi_build_skb(page_address(page), PAGE_SIZE);
 		if (unlikely(!skb)) {
-			put_page(page);
+			page_pool_recycle_direct(q->page_pool, page);
 			lost++;
 			continue;
 		}
+		/* Freeing the skb gives the page back to the pool. */
+		skb_mark_for_recycle(skb);
 		skb_reserve(skb, NTY_NIC_HEADROOM);
 		skb_put(skb, len);
 		/*

@@ -16,6 +16,7 @@
 #include <linux/vmalloc.h>
 #include <net/flow_dissector.h>
 
+#include "compat.h"
 #include "nic.h"
 
 /*
@@ -169,6 +170,12 @@ netdev_tx_t nty_nic_start_xmit(struct sk_buff *skb, struct net_device *dev)
  */
 int nty_nic_rings_alloc(struct nty_nic_queue *q, u32 rx_size, u32 tx_size)
 {
+	struct page_pool_params pp = {
+		.order		= 0,
+		.pool_size	= rx_size,
+		.nid		= NUMA_NO_NODE,
+	};
+	struct page_pool *pool;
 	u32 i;
 
 	/*
@@ -181,8 +188,20 @@ int nty_nic_rings_alloc(struct nty_nic_queue *q, u32 rx_size, u32 tx_size)
 	q->tx_ring = kvcalloc(tx_size, sizeof(*q->tx_ring), NTY_NIC_GFP_RING);
 	if (!q->rx_ring || !q->tx_ring)
 		goto err;
+	/*
+	 * One pool per RX ring, as a driver has: its NAPI poll is the only
+	 * consumer, so a page freed in that poll's softirq goes back without
+	 * a lock, and the refill takes it again (nic_napi.c).  No DMA
+	 * mapping: the "DMA" is a memcpy.
+	 */
+	nty_page_pool_set_napi(&pp, &q->napi);
+	pool = page_pool_create(&pp);
+	if (IS_ERR(pool))
+		goto err;
+	q->page_pool = pool;
 	for (i = 0; i < rx_size; i++) {
-		q->rx_ring[i].page = alloc_page(NTY_NIC_GFP_RING);
+		q->rx_ring[i].page = page_pool_alloc_pages(pool,
+							   NTY_NIC_GFP_RING);
 		if (!q->rx_ring[i].page)
 			goto err;
 		q->rx_ring[i].state = NTY_DESC_READY;
@@ -216,9 +235,18 @@ void nty_nic_rings_free(struct nty_nic_queue *q)
 			if (q->rx_ring[i].state == NTY_DESC_DONE)
 				atomic64_inc(&nic->rx_flushed);
 			if (q->rx_ring[i].page)
-				put_page(q->rx_ring[i].page);
+				page_pool_put_full_page(q->page_pool,
+							q->rx_ring[i].page,
+							false);
 		}
 	}
+	/*
+	 * Pages still in skbs (a socket's queue) keep the pool until they
+	 * come back; page_pool_destroy() frees it then.
+	 */
+	if (q->page_pool)
+		page_pool_destroy(q->page_pool);
+	q->page_pool = NULL;
 	kvfree(q->rx_ring);
 	kvfree(q->tx_ring);
 	q->rx_ring = NULL;

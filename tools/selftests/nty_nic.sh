@@ -6,10 +6,11 @@
 # exactly what the packet_type handler never saw; coalescing sets how
 # many hard IRQs a burst raises; RSS spreads flows over two channels, each
 # channel's IRQ on the CPU it is bound to; ring, coalescing and channel
-# changes under traffic lose only what the counters say; deleting the
+# changes under traffic lose only what the counters say; the RX buffers
+# recycle through a page pool per channel; deleting the
 # link or the namespace under traffic leaves nothing behind.
 . "$(dirname "$0")/tap.sh"
-tap_plan 15
+tap_plan 16
 A="ip netns exec nic-a"
 B="ip netns exec nic-b"
 MAC_A=02:00:00:00:01:0a
@@ -134,6 +135,40 @@ dgram_ok() {
 }
 tap_check nty_datagrams "$(cat "$tmp/sum"); dma=$dma ring_full=$full polled=$pk InFrames=$in RcvbufErrors=$rb" \
 	dgram_ok
+
+# The RX buffers come from a page pool per channel and go back to it:
+# page_pool_state_hold fires for each page the pools take from the page
+# allocator, and the refill of a recycled page fires nothing.  Refilling
+# both channels' rings of 256 takes 512 pages; a first burst grows the
+# pools to what is in flight (frames on NTY's backlog, in the socket);
+# a second burst like it must then run almost on recycled pages: fewer
+# than one new page for five frames, where without recycling each frame
+# takes one.
+pp=$tr/instances/nty_nic_pp
+pp_burst() {
+	$B ntycat -l 6007 -c 2000 -q -w 2 >"$tmp/sum" &
+	pid=$!
+	sleep 1
+	$A ntycat -c 2000 -s 300 na $MAC_B 6007
+	wait $pid
+}
+pp_held() { grep -c page_pool_state_hold $pp/trace; }
+rmdir $pp 2>/dev/null
+mkdir $pp
+echo 1 >$pp/events/page_pool/page_pool_state_hold/enable
+$B ethtool -G nb rx 256
+fill=$(pp_held)
+pp_burst
+echo >$pp/trace
+b0=$(snap nic-b nb)
+pp_burst
+b1=$(snap nic-b nb)
+held=$(pp_held); pk=$(delta "$b0" "$b1" q:rx_packets)
+echo 0 >$pp/events/page_pool/page_pool_state_hold/enable
+rmdir $pp
+tap_check page_pool_recycles "ring fill took $fill pages; then $pk frames polled took $held new pages ($(cat "$tmp/sum"))" \
+	test "$fill" -ge 512 -a "$pk" -ge 1000 -a $((held * 5)) -lt "$pk"
+$B ethtool -G nb rx 1024
 
 # The NIC's stages in NTY's timing: 50 datagrams, each with a journey
 # that starts at the ring (ring_ns) and its hard IRQ (irq_ns) before
