@@ -518,6 +518,48 @@ static int nty_stream_recvmsg(struct socket *sock, struct msghdr *msg,
 	return copied;
 }
 
+/*
+ * Copy @len bytes of @msg into @skb's page fragments, as tcp_sendmsg()
+ * does: no linear buffer of its own for each segment, but pieces of the
+ * pages the socket's writes share (sk_page_frag()).  A segment that
+ * crosses the end of a page takes two fragments.  On failure the bytes
+ * taken from @msg are given back to it.
+ */
+static int nty_stream_copy_to_frags(struct sock *sk, struct sk_buff *skb,
+				    struct msghdr *msg, int len)
+{
+	struct page_frag *pfrag = sk_page_frag(sk);
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	int copy, done = 0, i;
+
+	while (done < len) {
+		i = shinfo->nr_frags;
+		if (!sk_page_frag_refill(sk, pfrag) || i >= MAX_SKB_FRAGS) {
+			iov_iter_revert(&msg->msg_iter, done);
+			return -ENOBUFS;
+		}
+		copy = min_t(int, len - done, pfrag->size - pfrag->offset);
+		if (copy_from_iter(page_address(pfrag->page) + pfrag->offset,
+				   copy, &msg->msg_iter) != copy) {
+			iov_iter_revert(&msg->msg_iter, done + copy);
+			return -EFAULT;
+		}
+		if (skb_can_coalesce(skb, i, pfrag->page, pfrag->offset)) {
+			skb_frag_size_add(&shinfo->frags[i - 1], copy);
+		} else {
+			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset,
+					   copy);
+			get_page(pfrag->page);
+		}
+		pfrag->offset += copy;
+		skb->len += copy;
+		skb->data_len += copy;
+		skb->truesize += copy;
+		done += copy;
+	}
+	return 0;
+}
+
 static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 			      size_t size)
 {
@@ -556,16 +598,20 @@ static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 		}
 		chunk = min_t(size_t, msg_data_left(msg), ts->mss);
 		/*
-		 * With its clone beside it, as tcp_stream_alloc_skb() does:
-		 * the first transmission's clone costs no allocation.
+		 * Room for the headers only, with its clone beside it, as
+		 * tcp_stream_alloc_skb() does: the first transmission's clone
+		 * costs no allocation, and the payload goes to page fragments.
 		 */
-		skb = alloc_skb_fclone(LL_MAX_HEADER + NTY_HLEN + chunk,
+		skb = alloc_skb_fclone(LL_MAX_HEADER + NTY_HLEN,
 				       sk->sk_allocation);
 		err = -ENOBUFS;
 		if (!skb)
 			goto out_err;
+		skb_reserve(skb, LL_MAX_HEADER + NTY_HLEN);
 		/* Over net.nty.mem or the memory cgroup: wait, as TCP does. */
-		if (!sk_wmem_schedule(sk, skb->truesize)) {
+		err = sk_wmem_schedule(sk, skb->truesize + chunk) ?
+		      nty_stream_copy_to_frags(sk, skb, msg, chunk) : -ENOBUFS;
+		if (err == -ENOBUFS) {
 			kfree_skb(skb);
 			set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
 			nty_stream_push(sk);
@@ -574,8 +620,6 @@ static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 				goto out_err;
 			continue;
 		}
-		skb_reserve(skb, LL_MAX_HEADER + NTY_HLEN);
-		err = memcpy_from_msg(skb_put(skb, chunk), msg, chunk);
 		if (err) {
 			kfree_skb(skb);
 			goto out_err;

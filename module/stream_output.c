@@ -512,13 +512,17 @@ static int nty_stream_split(struct sock *sk, struct sk_buff *skb, u32 len)
 		return -ENOBUFS;
 	skb_reserve(rest, NTY_TX_HEADROOM);
 	skb_copy_bits(skb, len, skb_put(rest, rlen), rlen);
+	/* The payload is in page fragments (nty_stream_sendmsg()). */
+	if (pskb_trim(skb, len)) {
+		kfree_skb(rest);
+		return -ENOBUFS;
+	}
 	seg2 = NTY_SEG_CB(rest);
 	seg2->seq = seg->seq + len;
 	seg2->end_seq = seg->end_seq;
 	seg2->flags = seg->flags;
 	seg->end_seq = seg->seq + len;
 	seg->flags = 0;
-	skb_trim(skb, len);
 	__skb_queue_after(&sk->sk_write_queue, skb, rest);
 	sk_wmem_schedule(sk, rest->truesize);
 	nty_wmem_charge(sk, rest);
