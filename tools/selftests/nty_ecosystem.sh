@@ -15,9 +15,11 @@ ET=$(cat /sys/module/nty/parameters/ethertype)
 D=/sys/kernel/debug/nty
 tmp=$(mktemp -d)
 
-snmp() { $B ntystat -c -a | awk -v n="Nty$1" '$1 == n {print $2}'; }
-# softnet column $1 summed over the CPUs.
-softnet() { awk -v c="$1" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == c) k = i; next} {s += $k} END {print s + 0}' /proc/net/nty/softnet; }
+# Counter $1 of a copy of /proc/net/nty/snmp ($2): "Nty:" names, then values.
+snmp_of() { awk -v n="$1" '$1 == "Nty:" {if (!seen) {for (i = 2; i <= NF; i++) h[i] = $i; seen = 1} else {for (i = 2; i <= NF; i++) if (h[i] == n) v = $i; seen = 0}} END {print v + 0}' "$2"; }
+snmp() { $B cat /proc/net/nty/snmp >"$tmp/snmp.now"; snmp_of "$1" "$tmp/snmp.now"; }
+# softnet column $1 summed over the CPUs (of a copy of the table, $2).
+softnet() { awk -v c="$1" 'NR == 1 {for (i = 1; i <= NF; i++) if ($i == c) k = i; next} {s += $k} END {print s + 0}' "${2:-/proc/net/nty/softnet}"; }
 # The row of kind $1 in the drop table: its number in nty:nty_drop.
 kind_id() { awk -v k="$1" 'NR > 1 && $2 == k {print NR - 2}' $D/drops; }
 bound() {
@@ -70,97 +72,113 @@ else
 		test -f /sys/kernel/btf/vmlinux -a "$btf" -eq 3
 fi
 
-# Drops by kind: bpftrace on nty:nty_drop against the debugfs table and
-# the snmp counters, for K frames to no socket, K with a bad checksum, K
-# shorter than a header.
-K=30
+# One bpftrace run (each start costs half a minute or more under the
+# debug kernel) for three parts, one after another in its traffic script:
+#  1. drops by kind: bpftrace on nty:nty_drop against the debugfs table
+#     and the snmp counters, for K frames to no socket, K with a bad
+#     checksum, K shorter than a header;
+#  2. the backlog's depth: bpftrace's histogram of nty_backlog_enqueue's
+#     qlen against debugfs's backlog_len_at_enqueue (the same log2
+#     buckets), its count against softnet's processed, and its drops
+#     against softnet's dropped and InBacklogDrops.  netem releases
+#     frames in bursts, faster than the poll drains a backlog of two
+#     (max_backlog is global).  Only this part's frames count: they are
+#     the only ones of $S2 payload bytes, marked at nty_rcv by length;
+#  3. time on the path per flow: nty_rcv to nty_copy_to_user, paired by
+#     skbaddr; one sample per datagram delivered.
+K=30 N=300 S2=200 K2=40
 echo reset >$D/drops
 np0=$(snmp InNoPort) cs0=$(snmp InCsumErrors) he0=$(snmp InHdrErrors)
-cat >"$tmp/t1.sh" <<TRAFFIC
+$B ntycat -l 6391 -c $N -q -w 300 >/dev/null 2>&1 &
+rx=$!
+$B ntycat -l 6392 -c $K2 -q -w 300 >/dev/null &
+rx2=$!
+bound 6391
+bound 6392
+old=$(cat /proc/sys/net/nty/max_backlog)
+cat >"$tmp/t.sh" <<TRAFFIC
 $A ntycat -p 4321 -c $K -s 32 va $MAC_B 6390
 $A python3 $tmp/raw_bad.py $ET $K
 sleep 1
+echo 0 >$D/latency
+echo 1 >$D/timing
+cat /proc/net/nty/softnet >$tmp/softnet0
+$B cat /proc/net/nty/snmp >$tmp/snmp0
+$A tc qdisc replace dev va root netem delay 30ms limit 10000
+echo 2 >/proc/sys/net/nty/max_backlog
+$A ntycat -p 4322 -c $N -s $S2 va $MAC_B 6391
+sleep 2
+echo $old >/proc/sys/net/nty/max_backlog
+$A tc qdisc del dev va root
+echo 0 >$D/timing
+cat /proc/net/nty/softnet >$tmp/softnet1
+$B cat /proc/net/nty/snmp >$tmp/snmp1
+kill $rx
+$B cat /proc/net/nty/snmp >$tmp/snmp2
+$A ntycat -p 4323 -c $K2 -s 64 va $MAC_B 6392
+while kill -0 $rx2 2>/dev/null; do sleep 0.2; done
+$B cat /proc/net/nty/snmp >$tmp/snmp3
 TRAFFIC
-bt_run 'tracepoint:nty:nty_drop { @kind[args->kind] = count(); }' "$tmp/drops.bt" "$tmp/t1.sh"
+bt_run "tracepoint:nty:nty_drop {
+	@kind[args->kind] = count();
+	if (args->kind == $(kind_id backlog_full)) { @full = count(); }
+}
+tracepoint:nty:nty_rcv {
+	@t[args->skbaddr] = nsecs;
+	if (args->len >= $S2) { @p2[args->skbaddr] = 1; } else { delete(@p2[args->skbaddr]); }
+}
+tracepoint:nty:nty_backlog_enqueue /@p2[args->skbaddr]/ {
+	@len[args->qlen] = count(); @depth = hist(args->qlen); @max = max(args->qlen); @enq = count();
+	delete(@p2[args->skbaddr]);
+}
+tracepoint:nty:nty_copy_to_user /@t[args->skbaddr]/ {
+	@us[args->lport, args->sport] = hist((nsecs - @t[args->skbaddr]) / 1000);
+	@n[args->lport] = count(); delete(@t[args->skbaddr]);
+}
+END { clear(@t); clear(@p2); }" "$tmp/all.bt" "$tmp/t.sh"
+wait $rx 2>/dev/null
+wait $rx2
+
 ok=1 msg="" rows=0
 tail -n +2 $D/drops >"$tmp/drops.tab"
 while read -r _ kind _ count; do
 	id=$(kind_id "$kind")
-	got=$(bt_val "@kind[$id]" "$tmp/drops.bt")
+	got=$(bt_val "@kind[$id]" "$tmp/all.bt")
 	rows=$((rows + 1))
 	[ "$got" = "$count" ] || ok=0
 	[ "$count" = 0 ] || msg+="$kind: debugfs $count bpftrace $got; "
 done <"$tmp/drops.tab"
 [ $rows -gt 20 ] || ok=0
-ns=$(bt_val "@kind[$(kind_id no_socket)]" "$tmp/drops.bt")
-cs=$(bt_val "@kind[$(kind_id csum)]" "$tmp/drops.bt")
-hs=$(bt_val "@kind[$(kind_id hdr_short)]" "$tmp/drops.bt")
+ns=$(bt_val "@kind[$(kind_id no_socket)]" "$tmp/all.bt")
+cs=$(bt_val "@kind[$(kind_id csum)]" "$tmp/all.bt")
+hs=$(bt_val "@kind[$(kind_id hdr_short)]" "$tmp/all.bt")
 tap_check bpftrace_drops_by_kind "$msg" test $ok = 1 -a "$ns" -eq $K -a "$cs" -eq $K -a "$hs" -eq $K
 np=$(($(snmp InNoPort) - np0)) cs1=$(($(snmp InCsumErrors) - cs0)) he=$(($(snmp InHdrErrors) - he0))
 tap_check bpftrace_drops_vs_snmp \
 	"InNoPort +$np InCsumErrors +$cs1 InHdrErrors +$he, bpftrace $ns $cs $hs" \
 	test "$np" -eq "$ns" -a "$cs1" -eq "$cs" -a "$he" -eq "$hs"
 
-# The backlog's depth: bpftrace's histogram of nty_backlog_enqueue's qlen
-# against debugfs's backlog_len_at_enqueue (the same log2 buckets), its
-# count against softnet's processed, and its drops against softnet's
-# dropped and InBacklogDrops.  netem releases frames in bursts, faster
-# than the poll drains a backlog of two (max_backlog is global).
-N=300
-$B ntycat -l 6391 -c $N -q -w 300 >/dev/null 2>&1 &
-rx=$!
-bound 6391
-echo 0 >$D/latency
-echo 1 >$D/timing
-pr0=$(softnet processed) dr0=$(softnet dropped) bd0=$(snmp InBacklogDrops)
-old=$(cat /proc/sys/net/nty/max_backlog)
-$A tc qdisc replace dev va root netem delay 30ms limit 10000
-echo 2 >/proc/sys/net/nty/max_backlog
-cat >"$tmp/t2.sh" <<TRAFFIC
-$A ntycat -p 4322 -c $N -s 32 va $MAC_B 6391
-sleep 2
-TRAFFIC
-bt_run "tracepoint:nty:nty_backlog_enqueue { @len[args->qlen] = count(); @depth = hist(args->qlen); @max = max(args->qlen); @enq = count(); }
-tracepoint:nty:nty_drop /args->kind == $(kind_id backlog_full)/ { @full = count(); }" "$tmp/bl.bt" "$tmp/t2.sh"
-echo "$old" >/proc/sys/net/nty/max_backlog
-$A tc qdisc del dev va root
-kill $rx 2>/dev/null
-wait $rx 2>/dev/null
-echo 0 >$D/timing
-enq=$(bt_val @enq "$tmp/bl.bt") full=$(bt_val @full "$tmp/bl.bt") max=$(bt_val @max "$tmp/bl.bt")
-pr=$(($(softnet processed) - pr0)) dr=$(($(softnet dropped) - dr0)) bd=$(($(snmp InBacklogDrops) - bd0))
+enq=$(bt_val @enq "$tmp/all.bt") full=$(bt_val @full "$tmp/all.bt") max=$(bt_val @max "$tmp/all.bt")
+pr=$(($(softnet processed "$tmp/softnet1") - $(softnet processed "$tmp/softnet0")))
+dr=$(($(softnet dropped "$tmp/softnet1") - $(softnet dropped "$tmp/softnet0")))
+bd=$(($(snmp_of InBacklogDrops "$tmp/snmp1") - $(snmp_of InBacklogDrops "$tmp/snmp0")))
 tap_check bpftrace_backlog_depth \
 	"bpftrace: $enq enqueued, $full dropped, deepest $max; softnet processed +$pr dropped +$dr; InBacklogDrops +$bd" \
 	test "$enq" -eq "$pr" -a "$full" -eq "$dr" -a "$full" -eq "$bd" -a \
 	$((enq + full)) -eq $N -a "$full" -gt 0 -a "$max" -eq 2
 # debugfs bucket i holds [2^i, 2^(i+1)), 0 and 1 in bucket 0.
 mine=$(awk '/^@len\[/ {gsub(/[@len\[\]:]/, "", $1); v = $1; b = 0; while (v >= 2) {v = int(v / 2); b++} n[b] += $2; if (b > m) m = b}
-	END {for (i = 0; i <= m; i++) printf "%d ", n[i] + 0}' "$tmp/bl.bt")
+	END {for (i = 0; i <= m; i++) printf "%d ", n[i] + 0}' "$tmp/all.bt")
 theirs=$(awk -v m="$(echo "$mine" | wc -w)" '$1 == "backlog_len_at_enqueue:" {for (i = 2; i <= m + 1; i++) printf "%d ", $i; s = 0; for (i = m + 2; i <= NF; i++) s += $i; if (s) printf "rest %d", s}' $D/latency)
-sed -n '/^@depth/,/^$/p' "$tmp/bl.bt" | sed 's/^/# /'
+sed -n '/^@depth/,/^$/p' "$tmp/all.bt" | sed 's/^/# /'
 tap_check bpftrace_backlog_hist "buckets from bpftrace: $mine; debugfs: $theirs" \
 	test -n "$mine" -a "$mine" = "$theirs"
 
-# Time on the path per flow: nty_rcv to nty_copy_to_user, paired by
-# skbaddr; one sample per datagram delivered.
-K2=40
-$B ntycat -l 6392 -c $K2 -q -w 300 >/dev/null &
-rx=$!
-bound 6392
-de0=$(snmp InDelivers)
-cat >"$tmp/t3.sh" <<TRAFFIC
-$A ntycat -p 4323 -c $K2 -s 64 va $MAC_B 6392
-while kill -0 $rx 2>/dev/null; do sleep 0.2; done
-TRAFFIC
-bt_run 'tracepoint:nty:nty_rcv { @t[args->skbaddr] = nsecs; }
-tracepoint:nty:nty_copy_to_user /@t[args->skbaddr]/ { @us[args->lport, args->sport] = hist((nsecs - @t[args->skbaddr]) / 1000); @n[args->lport] = count(); delete(@t[args->skbaddr]); }
-END { clear(@t); }' "$tmp/lat.bt" "$tmp/t3.sh"
-wait $rx
-n=$(bt_val "@n[6392]" "$tmp/lat.bt")
-de=$(($(snmp InDelivers) - de0))
-sed -n '/^@us/,/^$/p' "$tmp/lat.bt" | sed 's/^/# /'
+n=$(bt_val "@n[6392]" "$tmp/all.bt")
+de=$(($(snmp_of InDelivers "$tmp/snmp3") - $(snmp_of InDelivers "$tmp/snmp2")))
+sed -n '/^@us\[6392,/,/^$/p' "$tmp/all.bt" | sed 's/^/# /'
 tap_check bpftrace_path_time "$n samples for port 6392, InDelivers +$de, want $K2" \
-	test "$n" -eq $K2 -a "$de" -eq $K2 -a "$(grep -c '^@us\[6392, 4323\]' "$tmp/lat.bt")" -eq 1
+	test "$n" -eq $K2 -a "$de" -eq $K2 -a "$(grep -c '^@us\[6392, 4323\]' "$tmp/all.bt")" -eq 1
 
 # perf trace: the events live, each field by name.
 K5=5
