@@ -316,8 +316,18 @@ static void serve_rate(int fd, int out)
 		t0 = 0;
 		for (;;) {
 			struct pollfd p = { .fd = c, .events = POLLIN };
+			int wait = 30000;
 
-			if (poll(&p, 1, t0 ? 1000 : 30000) != 1)
+			/*
+			 * A datagram sender says nothing when it is done: the
+			 * run ends with a silence, of a second while the
+			 * client may still be sending, of 100 ms once its
+			 * time is up (what is still in flight is queued by
+			 * then, and the reader drains it first).
+			 */
+			if (t0)
+				wait = now() < t0 + o.warm + o.secs ? 1000 : 100;
+			if (poll(&p, 1, wait) != 1)
 				break;
 			n = recv(c, buf, sizeof(buf), 0);
 			if (n <= 0)

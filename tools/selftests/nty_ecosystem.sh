@@ -83,7 +83,12 @@ fi
 #     against softnet's dropped and InBacklogDrops.  netem releases
 #     frames in bursts, faster than the poll drains a backlog of two
 #     (max_backlog is global).  Only this part's frames count: they are
-#     the only ones of $S2 payload bytes, marked at nty_rcv by length;
+#     the only ones of $S2 payload bytes, marked at nty_rcv by length.
+#     Their receiver is stopped while they arrive: a tracing program
+#     runs only if none runs on its CPU (trace_call_bpf() counts the
+#     rest as misses), and a softirq that interrupts the receiver's
+#     nty_copy_to_user program would have its nty_rcv and
+#     nty_backlog_enqueue skipped;
 #  3. time on the path per flow: nty_rcv to nty_copy_to_user, paired by
 #     skbaddr; one sample per datagram delivered.
 K=30 N=300 S2=200 K2=40
@@ -104,6 +109,7 @@ echo 0 >$D/latency
 echo 1 >$D/timing
 cat /proc/net/nty/softnet >$tmp/softnet0
 $B cat /proc/net/nty/snmp >$tmp/snmp0
+kill -STOP $rx
 $A tc qdisc replace dev va root netem delay 30ms limit 10000
 echo 2 >/proc/sys/net/nty/max_backlog
 $A ntycat -p 4322 -c $N -s $S2 va $MAC_B 6391
@@ -114,6 +120,7 @@ echo 0 >$D/timing
 cat /proc/net/nty/softnet >$tmp/softnet1
 $B cat /proc/net/nty/snmp >$tmp/snmp1
 kill $rx
+kill -CONT $rx
 $B cat /proc/net/nty/snmp >$tmp/snmp2
 $A ntycat -p 4323 -c $K2 -s 64 va $MAC_B 6392
 while kill -0 $rx2 2>/dev/null; do sleep 0.2; done

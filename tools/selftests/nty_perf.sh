@@ -11,9 +11,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tap_plan 6
 out=$(mktemp -d)
 NTY_BENCH_OUT=$out "$top/scripts/bench-run" quick 2>"$out/run.log"
-# 32 contenders, one round each, two for W1's four at 64 B.
-tap_check bench_run_rows "expected 36 rows: $(cat "$out/run.log")" \
-	test "$(wc -l <"$out/raw.jsonl")" -eq 36
+# 33 contenders, one round each, two for W1's four at 64 B.
+tap_check bench_run_rows "expected 37 rows: $(cat "$out/run.log")" \
+	test "$(wc -l <"$out/raw.jsonl")" -eq 37
 
 # Each row: no failure, every field, and traffic in the row's own metric.
 check_rows() {
@@ -45,7 +45,7 @@ tap_check modes_all_present "a mode is missing" \
 	test "$(grep -o '"mode": "[a-z]*"' "$out/raw.jsonl" | sort -u | wc -l)" -eq 4
 "$top/scripts/bench-report" "$out" >"$out/report.log" 2>&1
 tap_check report_json "$(tail -3 "$out/report.log")" \
-	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d["comparisons"]) == 26 and d["measurements"] and len(d["runs"]) == 36 else 1)' "$out/results.json"
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if len(d["comparisons"]) == 28 and d["measurements"] and len(d["runs"]) == 37 else 1)' "$out/results.json"
 # Every comparison: its rounds (two for W1 at 64 B), the median within
 # the spread (W10's rows are bench-pair's, not run here).
 check_spread() {
