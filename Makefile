@@ -41,12 +41,19 @@ modules:
 setup:
 	@$(TOP)/scripts/setup
 
-FUZZERS := tools/ntyfuzz_sys tools/ntyfuzz_frames
+FUZZERS := tools/ntyfuzz_sys tools/ntyfuzz_frames tools/ntyfuzz_failnth \
+	tools/ntyfuzz_netns
 
 tools: tools/ntycat tools/ntyperf tools/ip/link_ntynic.so $(FUZZERS) $(SELFTESTS)
 
 tools/ntyfuzz_sys: tools/ntyfuzz_sys.c tools/lib/nty_user.h include/uapi/linux/nty.h
 	$(CC) $(CFLAGS_TOOLS) -o $@ $< -lpthread
+
+tools/ntyfuzz_failnth: tools/ntyfuzz_failnth.c tools/lib/nty_user.h include/uapi/linux/nty.h
+	$(CC) $(CFLAGS_TOOLS) -o $@ $<
+
+tools/ntyfuzz_netns: tools/ntyfuzz_netns.c tools/lib/nty_user.h include/uapi/linux/nty.h
+	$(CC) $(CFLAGS_TOOLS) -o $@ $<
 
 tools/ntyfuzz_frames: tools/ntyfuzz_frames.c tools/selftests/nty_raw.h \
 		tools/selftests/nty_test.h tools/lib/nty_user.h include/uapi/linux/nty.h

@@ -47,6 +47,39 @@ static void nty_test_seg_cases(struct kunit *test)
 			NTY_SEG_DUP);
 }
 
+/* tcp_sequence()'s verdicts, with a window that wraps. */
+static void nty_test_seq_check(struct kunit *test)
+{
+	const u32 wup = 0xffffff00U, nxt = 0xfffffff0U, wnd = 1000;
+
+	/* A pure ACK at rcv_nxt, and one from before the last advertisement. */
+	KUNIT_EXPECT_EQ(test, nty_seq_check(nxt, nxt, wup, nxt, wnd, true),
+			NTY_SEQ_OK);
+	KUNIT_EXPECT_EQ(test, nty_seq_check(wup, wup, wup, nxt, wnd, true),
+			NTY_SEQ_OK);
+	KUNIT_EXPECT_EQ(test, nty_seq_check(wup - 1, wup - 1, wup, nxt, wnd,
+					    true), NTY_SEQ_OLD);
+	/* An old duplicate that still reaches rcv_wup carries its ACK. */
+	KUNIT_EXPECT_EQ(test, nty_seq_check(wup - 100, wup, wup, nxt, wnd,
+					    true), NTY_SEQ_OK);
+	/* Past the right edge: refused, wherever its ACK points. */
+	KUNIT_EXPECT_EQ(test, nty_seq_check(nxt + wnd + 1, nxt + wnd + 1, wup,
+					    nxt, wnd, false), NTY_SEQ_BEYOND);
+	KUNIT_EXPECT_EQ(test, nty_seq_check(nxt + (1U << 30), nxt + (1U << 30),
+					    wup, nxt, wnd, false),
+			NTY_SEQ_BEYOND);
+	/* Starting in the window, ending past it: only with nothing queued. */
+	KUNIT_EXPECT_EQ(test, nty_seq_check(nxt + 10, nxt + wnd + 10, wup, nxt,
+					    wnd, false), NTY_SEQ_OK);
+	KUNIT_EXPECT_EQ(test, nty_seq_check(nxt + 10, nxt + wnd + 10, wup, nxt,
+					    wnd, true), NTY_SEQ_END_BEYOND);
+	/* A zero window: a pure ACK at its edge passes, data does not. */
+	KUNIT_EXPECT_EQ(test, nty_seq_check(nxt, nxt, nxt, nxt, 0, true),
+			NTY_SEQ_OK);
+	KUNIT_EXPECT_EQ(test, nty_seq_check(nxt, nxt + 1, nxt, nxt, 0, true),
+			NTY_SEQ_END_BEYOND);
+}
+
 static void nty_test_window(struct kunit *test)
 {
 	const u32 max = NTY_MAX_WINDOW;
@@ -111,6 +144,7 @@ static void nty_test_queue_bounds(struct kunit *test)
 static struct kunit_case nty_stream_cases[] = {
 	KUNIT_CASE(nty_test_seq_wrap),
 	KUNIT_CASE(nty_test_seg_cases),
+	KUNIT_CASE(nty_test_seq_check),
 	KUNIT_CASE(nty_test_window),
 	KUNIT_CASE(nty_test_rto),
 	KUNIT_CASE(nty_test_queue_bounds),

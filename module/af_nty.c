@@ -440,7 +440,8 @@ void nty_sock_setup(struct sock *sk, struct nty_net *nn)
 	/* Demux finds sockets under RCU alone, as UDP does. */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 	INIT_HLIST_NODE(&nty_sk(sk)->bind_node);
-	INIT_HLIST_NODE(&nty_sk(sk)->conn_node);
+	/* Unhashed: hlist_nulls_unhashed() looks at pprev alone. */
+	nty_sk(sk)->conn_node.pprev = NULL;
 }
 
 static int nty_create(struct net *net, struct socket *sock, int protocol,

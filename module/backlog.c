@@ -114,6 +114,19 @@ static void nty_rps_trigger_softirq(void *data)
 	napi_schedule(&sd->napi);
 }
 
+/*
+ * Schedule @sd's poll on its own CPU, with BHs off.  A CPU that went
+ * offline since it was chosen takes no IPI (-ENXIO): its poll runs here
+ * instead, or its queue would wait forever.  -EBUSY means the last IPI
+ * is still on its way.
+ */
+static void nty_backlog_schedule(struct nty_softnet_data *sd)
+{
+	if (sd->cpu == smp_processor_id() ||
+	    smp_call_function_single_async(sd->cpu, &sd->csd) == -ENXIO)
+		napi_schedule(&sd->napi);
+}
+
 /* Queue @skb on @cpu's input queue: enqueue_to_backlog(). */
 static int __nty_enqueue_to_backlog(struct sk_buff *skb, int cpu)
 {
@@ -140,15 +153,8 @@ static int __nty_enqueue_to_backlog(struct sk_buff *skb, int cpu)
 	trace_nty_backlog_enqueue(skb, cpu, qlen + 1);
 	nty_hist_backlog_len(qlen + 1);
 
-	/*
-	 * A CPU that went offline since it was chosen takes no IPI
-	 * (-ENXIO): its poll runs here instead, or its queue would wait
-	 * forever.  -EBUSY means the last IPI is still on its way.
-	 */
-	if (qlen == 0 &&
-	    (cpu == smp_processor_id() ||
-	     smp_call_function_single_async(cpu, &sd->csd) == -ENXIO))
-		napi_schedule(&sd->napi);
+	if (qlen == 0)
+		nty_backlog_schedule(sd);
 	return NET_RX_SUCCESS;
 }
 
@@ -206,8 +212,9 @@ int nty_backlog_rcv(struct sk_buff *skb)
  * process_backlog() splices input_pkt_queue, it takes the whole input
  * queue under one lock and runs the protocol on each frame without it; what
  * the budget leaves goes back to the head of the queue, ahead of frames
- * that came meanwhile, so a flow stays in order and the netdev notifier
- * finds every waiting frame in one place.  A frame queued while the batch
+ * that came meanwhile, so a flow stays in order and the netdev notifier,
+ * once it has stopped the poll (nty_flush_backlog()), finds every waiting
+ * frame in one place.  A frame queued while the batch
  * is out finds the queue empty and schedules the poll again, which
  * napi_complete_done() honours.
  */
@@ -330,16 +337,50 @@ void nty_rps_get_cpus(struct cpumask *mask)
 
 /*
  * Frames in the input queues point at their device without holding it, as
- * in the kernel's own backlog; flush_backlog() has a twin here.  Frames
- * already taken by a poll are processed within that softirq, which the
- * synchronize_net() in unregister_netdevice_many() waits for.
+ * in the kernel's own backlog, so a device's frames must be gone from
+ * them before unregister_netdevice_many() frees it: flush_backlog()'s
+ * twin.  A poll holds a batch outside the queue's lock while it runs the
+ * protocol and puts back what its budget left; a walk of the queue alone
+ * would miss that batch and let it be processed after the device was
+ * freed.  flush_backlog() excludes the poll by running on the poll's CPU
+ * with BHs off; NTY's poll may run on another CPU (the IPI to an offline
+ * CPU falls back to this one), so each CPU's poll is stopped with
+ * napi_disable() instead, which waits for a running poll to return and
+ * completes one that used its budget, every batch back in its queue.
+ * Frames that arrive meanwhile wait in the queue; the poll is scheduled
+ * again after napi_enable() when any do.  Frames a poll already handed
+ * to the protocol are within that softirq, which the synchronize_net()
+ * in unregister_netdevice_many() waits for.
  */
+static void nty_flush_backlog(struct nty_softnet_data *sd,
+			      struct net_device *dev, struct sk_buff_head *gone)
+{
+	struct sk_buff *skb, *tmp;
+
+	napi_disable(&sd->napi);
+	spin_lock_irq(&sd->input_queue.lock);
+	skb_queue_walk_safe(&sd->input_queue, skb, tmp) {
+		if (skb->dev == dev) {
+			__skb_unlink(skb, &sd->input_queue);
+			__skb_queue_tail(gone, skb);
+		}
+	}
+	spin_unlock_irq(&sd->input_queue.lock);
+	napi_enable(&sd->napi);
+	/* After napi_enable(): an enqueue that found SCHED set scheduled nothing. */
+	if (!skb_queue_empty_lockless(&sd->input_queue)) {
+		local_bh_disable();
+		nty_backlog_schedule(sd);
+		local_bh_enable();
+	}
+}
+
 static int nty_netdev_event(struct notifier_block *nb, unsigned long event,
 			    void *ptr)
 {
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
-	struct sk_buff *skb, *tmp;
 	struct sk_buff_head gone;
+	struct sk_buff *skb;
 	int cpu;
 
 	if (event != NETDEV_UNREGISTER)
@@ -347,18 +388,8 @@ static int nty_netdev_event(struct notifier_block *nb, unsigned long event,
 
 	/* Unlinked under the queue's lock, freed with interrupts on. */
 	__skb_queue_head_init(&gone);
-	for_each_possible_cpu(cpu) {
-		struct nty_softnet_data *sd = &per_cpu(nty_softnet, cpu);
-
-		spin_lock_irq(&sd->input_queue.lock);
-		skb_queue_walk_safe(&sd->input_queue, skb, tmp) {
-			if (skb->dev == dev) {
-				__skb_unlink(skb, &sd->input_queue);
-				__skb_queue_tail(&gone, skb);
-			}
-		}
-		spin_unlock_irq(&sd->input_queue.lock);
-	}
+	for_each_possible_cpu(cpu)
+		nty_flush_backlog(&per_cpu(nty_softnet, cpu), dev, &gone);
 	while ((skb = __skb_dequeue(&gone)))
 		nty_drop(dev_net(dev), skb, NTY_DROP_DEV_GONE);
 	/*

@@ -10,8 +10,16 @@
  * 100,000: the port table holds every socket that owns a port, the
  * connected table every connected socket.  Readers walk them under RCU
  * (sockets are SOCK_RCU_FREE); writers take nty_hash_lock.
+ *
+ * A socket leaves the connected table when its connection ends and may
+ * join it again at once, in another chain, with the next connect(): a
+ * reader standing on it would follow it into the wrong chain and miss
+ * the connection it was looking for.  As TCP's established hash, the
+ * connected table is an hlist_nulls whose chains each end in their own
+ * number: a lookup that ends in another chain's starts again.
  */
 #include <linux/jhash.h>
+#include <linux/list_nulls.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/etherdevice.h>
@@ -24,7 +32,7 @@
 #define NTY_HASH_SIZE	BIT(NTY_HASH_BITS)
 
 static struct hlist_head *nty_port_table;
-static struct hlist_head *nty_conn_table;
+static struct hlist_nulls_head *nty_conn_table;
 static DEFINE_SPINLOCK(nty_hash_lock);
 static u32 nty_hash_seed __read_mostly;
 
@@ -35,17 +43,30 @@ static struct hlist_head *nty_port_bucket(const struct net *net, __be16 port)
 	return &nty_port_table[hash_32(h, NTY_HASH_BITS)];
 }
 
-static struct hlist_head *nty_conn_bucket(const struct net *net, __be16 lport,
-					  __be16 rport, const u8 *raddr,
-					  int ifindex)
+/* The connected table's chain for a four-tuple, by number. */
+static u32 nty_conn_slot(const struct net *net, __be16 lport, __be16 rport,
+			 const u8 *raddr, int ifindex)
 {
 	u32 a = get_unaligned((const u32 *)raddr);
 	u32 b = get_unaligned((const u16 *)(raddr + 4)) ^ (u32)ifindex;
 	u32 c = ((u32)ntohs(lport) << 16) | ntohs(rport);
 
-	return &nty_conn_table[jhash_3words(a, b, c,
-					    nty_hash_seed ^ net_hash_mix(net)) &
-			       (NTY_HASH_SIZE - 1)];
+	return jhash_3words(a, b, c, nty_hash_seed ^ net_hash_mix(net)) &
+	       (NTY_HASH_SIZE - 1);
+}
+
+/*
+ * May a frame that came in on @ifindex reach @ns?  Both the interface
+ * bind() named and SO_BINDTODEVICE, which may come later, must allow it,
+ * as UDP's lookup checks sk_bound_dev_if at every frame
+ * (udp_sk_bound_dev_eq()).
+ */
+static bool nty_sk_dev_match(const struct nty_sock *ns, int ifindex)
+{
+	int dev_if = READ_ONCE(ns->sk.sk_bound_dev_if);
+
+	return (!ns->bound_ifindex || ns->bound_ifindex == ifindex) &&
+	       (!dev_if || dev_if == ifindex);
 }
 
 /*
@@ -176,11 +197,12 @@ void nty_hash_child(struct sock *sk)
 
 /* A stream connection with @ns's four-tuple, other than @ns itself. */
 static bool nty_tuple_in_use(struct net *net, const struct nty_sock *ns,
-			     struct hlist_head *head)
+			     struct hlist_nulls_head *head)
 {
+	struct hlist_nulls_node *node;
 	struct nty_sock *ns2;
 
-	hlist_for_each_entry(ns2, head, conn_node)
+	hlist_nulls_for_each_entry(ns2, node, head, conn_node)
 		if (ns2 != ns && ns2->sport == ns->sport &&
 		    ns2->dport == ns->dport && ns2->difindex == ns->difindex &&
 		    ns2->sk.sk_type == ns->sk.sk_type &&
@@ -204,17 +226,17 @@ static bool nty_tuple_in_use(struct net *net, const struct nty_sock *ns,
 int nty_hash_connected(struct sock *sk)
 {
 	struct nty_sock *ns = nty_sk(sk);
-	struct hlist_head *head;
+	struct hlist_nulls_head *head;
 
-	head = nty_conn_bucket(sock_net(sk), ns->sport, ns->dport, ns->daddr,
-			       ns->difindex);
+	head = &nty_conn_table[nty_conn_slot(sock_net(sk), ns->sport, ns->dport,
+					     ns->daddr, ns->difindex)];
 	spin_lock_bh(&nty_hash_lock);
 	if (sk->sk_type == SOCK_STREAM &&
 	    nty_tuple_in_use(sock_net(sk), ns, head)) {
 		spin_unlock_bh(&nty_hash_lock);
 		return -EADDRNOTAVAIL;
 	}
-	hlist_add_head_rcu(&ns->conn_node, head);
+	hlist_nulls_add_head_rcu(&ns->conn_node, head);
 	WRITE_ONCE(ns->connected, true);
 	spin_unlock_bh(&nty_hash_lock);
 	return 0;
@@ -230,7 +252,7 @@ void nty_unhash_connected(struct sock *sk)
 
 	spin_lock_bh(&nty_hash_lock);
 	if (ns->connected) {
-		hlist_del_init_rcu(&ns->conn_node);
+		hlist_nulls_del_init_rcu(&ns->conn_node);
 		WRITE_ONCE(ns->connected, false);
 	}
 	spin_unlock_bh(&nty_hash_lock);
@@ -264,11 +286,14 @@ void nty_unhash(struct sock *sk)
  */
 struct sock *nty_lookup_connected(struct net *net, const struct nty_skb_cb *cb)
 {
+	u32 slot = nty_conn_slot(net, cb->dport, cb->sport, cb->saddr,
+				 cb->ifindex);
+	struct hlist_nulls_node *node;
 	struct nty_sock *ns;
 
-	hlist_for_each_entry_rcu(ns, nty_conn_bucket(net, cb->dport, cb->sport,
-						     cb->saddr, cb->ifindex),
-				 conn_node) {
+begin:
+	hlist_nulls_for_each_entry_rcu(ns, node, &nty_conn_table[slot],
+				       conn_node) {
 		if (ns->sport == cb->dport && ns->dport == cb->sport &&
 		    ns->difindex == cb->ifindex &&
 		    ns->sk.sk_type == cb->sk_type &&
@@ -276,6 +301,12 @@ struct sock *nty_lookup_connected(struct net *net, const struct nty_skb_cb *cb)
 		    net_eq(sock_net(&ns->sk), net))
 			return &ns->sk;
 	}
+	/*
+	 * A socket we stood on moved to another chain meanwhile (it was
+	 * closed and connected again): this walk may have missed a match.
+	 */
+	if (get_nulls_value(node) != slot)
+		goto begin;
 	return NULL;
 }
 
@@ -311,9 +342,11 @@ struct sock *nty_lookup(struct net *net, const struct nty_skb_cb *cb)
 		if (cb->sk_type == SOCK_STREAM &&
 		    READ_ONCE(ns->sk.sk_state) != TCP_LISTEN)
 			continue;
-		if (ns->bound_ifindex == cb->ifindex)
+		if (!nty_sk_dev_match(ns, cb->ifindex))
+			continue;
+		if (ns->bound_ifindex || READ_ONCE(ns->sk.sk_bound_dev_if))
 			return &ns->sk;
-		if (!ns->bound_ifindex && !best)
+		if (!best)
 			best = ns;
 	}
 	return best ? &best->sk : NULL;
@@ -326,7 +359,7 @@ static bool nty_bcast_match(const struct nty_sock *ns, struct net *net,
 	if (ns->sport != cb->dport || ns->sk.sk_type != cb->sk_type ||
 	    !net_eq(sock_net(&ns->sk), net))
 		return false;
-	if (ns->bound_ifindex && ns->bound_ifindex != cb->ifindex)
+	if (!nty_sk_dev_match(ns, cb->ifindex))
 		return false;
 	if (READ_ONCE(ns->connected))
 		return ns->dport == cb->sport &&
@@ -382,6 +415,8 @@ int nty_deliver_bcast(struct net *net, struct sk_buff *skb,
  */
 int nty_demux_init(void)
 {
+	unsigned int i;
+
 	nty_port_table = kvcalloc(NTY_HASH_SIZE, sizeof(*nty_port_table),
 				  GFP_KERNEL);
 	nty_conn_table = kvcalloc(NTY_HASH_SIZE, sizeof(*nty_conn_table),
@@ -390,6 +425,8 @@ int nty_demux_init(void)
 		nty_demux_exit();
 		return -ENOMEM;
 	}
+	for (i = 0; i < NTY_HASH_SIZE; i++)
+		INIT_HLIST_NULLS_HEAD(&nty_conn_table[i], i);
 	nty_hash_seed = get_random_u32();
 	return 0;
 }

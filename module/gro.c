@@ -33,11 +33,33 @@
  * those segments (nty_skb_segs()), and a tap sees one frame longer than
  * the MTU, as it does for TCP's GRO.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
 #include <linux/etherdevice.h>
 #include <linux/netdevice.h>
 #include <net/gro.h>
 
 #include "nty.h"
+
+/*
+ * A merged skb may wait on a driver's GRO list well after its poll: until
+ * the next poll, or gro_flush_timeout later (napi_defer_hard_irqs).  If
+ * the offload were gone by then, napi_gro_complete() would find no
+ * gro_complete for it and WARN.  So each merged skb is counted while it
+ * is held (nty_gro_held), from its first merge until nty_gro_complete(),
+ * or until it is freed without completion (a device deleted with its
+ * GRO lists), which its destructor notices; and at unload
+ * (nty_gro_drain()) GRO first stops holding anything, then waits for the
+ * count to reach zero before the offload goes.
+ */
+static atomic_t nty_gro_held = ATOMIC_INIT(0);
+static bool nty_gro_stopping;
+
+static void nty_gro_held_destructor(struct sk_buff *skb)
+{
+	atomic_dec(&nty_gro_held);
+}
 
 /*
  * Whether a frame can be part of a merged skb at all: a stream segment
@@ -139,7 +161,15 @@ static struct sk_buff *nty_gro_receive(struct list_head *head,
 	nh = skb_gro_header(skb, off + NTY_HLEN, off);
 	if (unlikely(!nh))
 		goto out;
+	/*
+	 * Where our header starts, for when this skb is held: with a VLAN
+	 * tag in band, vlan_gro_receive() calls us past the tag without
+	 * moving the network header there (inet_gro_receive() records its
+	 * own offset the same way).
+	 */
+	skb_set_network_header(skb, off);
 	candidate = nty_gro_candidate(nh, skb_gro_len(skb)) &&
+		    !READ_ONCE(nty_gro_stopping) &&
 		    !skb_gro_checksum_simple_validate(skb);
 
 	/* The flow's held skb, which must go up before this frame. */
@@ -183,6 +213,11 @@ found:
 	/* Its headers are linear now (pskb_may_pull() above). */
 	if (off)
 		__skb_pull(skb, off);
+	if (NAPI_GRO_CB(p)->count == 1 && !p->destructor) {
+		/* Merged from now on: counted until completed or freed. */
+		atomic_inc(&nty_gro_held);
+		p->destructor = nty_gro_held_destructor;
+	}
 	if (nty_gro_append(p, NAPI_GRO_CB(p)->last, skb))
 		NAPI_GRO_CB(skb)->free = NAPI_GRO_FREE;
 	else
@@ -208,6 +243,10 @@ static int nty_gro_complete(struct sk_buff *skb, int nhoff)
 {
 	struct ntyhdr *nh = (struct ntyhdr *)(skb->data + nhoff);
 
+	if (skb->destructor == nty_gro_held_destructor) {
+		skb->destructor = NULL;
+		atomic_dec(&nty_gro_held);
+	}
 	nty_gro_finish(skb, nh, skb->len - nhoff, NAPI_GRO_CB(skb)->count,
 		       skb_shinfo(skb)->gso_size);
 	return 0;
@@ -356,4 +395,27 @@ void nty_gro_init(struct packet_offload *po)
 {
 	po->callbacks.gro_receive = nty_gro_receive;
 	po->callbacks.gro_complete = nty_gro_complete;
+}
+
+/**
+ * nty_gro_drain - stop merging and wait until no merged skb is held
+ *
+ * Called at unload with the offload still registered.  From here on
+ * nty_gro_receive() holds nothing (each frame goes up alone and a flow's
+ * held skb goes up before it); what drivers still hold is completed by
+ * their next poll or their gro_flush_timeout, or freed with its device.
+ */
+void nty_gro_drain(void)
+{
+	unsigned int waited = 0;
+
+	WRITE_ONCE(nty_gro_stopping, true);
+	/* Every nty_gro_receive() that may not have seen the flag is over. */
+	synchronize_net();
+	while (atomic_read(&nty_gro_held)) {
+		if (waited++ == 100)
+			pr_info("waiting for %d merged skbs a driver's GRO still holds\n",
+				atomic_read(&nty_gro_held));
+		msleep(20);
+	}
 }

@@ -175,8 +175,12 @@ void nty_gso_init(void)
 
 /**
  * nty_gso_exit - unregister it; no callback runs once this returns
+ *
+ * Merged skbs that drivers' GRO lists still hold are completed through
+ * the offload first (nty_gro_drain()).
  */
 void nty_gso_exit(void)
 {
+	nty_gro_drain();
 	dev_remove_offload(&nty_packet_offload);
 }

@@ -13,19 +13,44 @@
  * queue (ListenOverflows).  Entries whose SYN-ACK goes unanswered are
  * resent with backoff, then expire.
  */
+#include <linux/cgroup.h>
 #include <linux/etherdevice.h>
+#include <linux/filter.h>
+#include <linux/jhash.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
 #include "stream.h"
 
+/*
+ * The SYN queue is hashed by peer (MAC, port, interface), as request
+ * sockets are in the established hash: a SYN flood that fills it to
+ * max_syn_backlog (up to 65535) costs each segment one short chain, not
+ * a walk of the whole queue.  The seed is the listener's own and random,
+ * so that a peer cannot choose addresses that share a chain.
+ */
+static struct hlist_head *nty_request_bucket(struct nty_stream_sock *ts,
+					     const u8 *raddr, __be16 rport,
+					     int ifindex)
+{
+	u32 hash = jhash_3words(get_unaligned((const u32 *)raddr),
+				get_unaligned((const u16 *)(raddr + 4)) |
+				(__force u32)rport << 16,
+				ifindex, ts->syn_hash_seed);
+
+	return &ts->syn_hash[hash & ts->syn_hash_mask];
+}
+
 static struct nty_request *nty_request_find(struct nty_stream_sock *ts,
 					    const struct nty_skb_cb *cb)
 {
 	struct nty_request *req;
 
-	list_for_each_entry(req, &ts->syn_queue, node)
+	if (!ts->syn_hash)
+		return NULL;
+	hlist_for_each_entry(req, nty_request_bucket(ts, cb->saddr, cb->sport,
+						     cb->ifindex), hnode)
 		if (req->rport == cb->sport && req->ifindex == cb->ifindex &&
 		    ether_addr_equal(req->raddr, cb->saddr))
 			return req;
@@ -36,8 +61,35 @@ static void nty_request_free(struct nty_stream_sock *ts,
 			     struct nty_request *req)
 {
 	list_del(&req->node);
+	hlist_del(&req->hnode);
 	ts->syn_qlen--;
 	kfree(req);
+}
+
+/**
+ * nty_listen_hash_alloc - the SYN hash of a socket about to listen
+ * @sk: the socket, owned by the caller
+ *
+ * One bucket for every four entries max_syn_backlog allows now, at least
+ * 16; kept for the socket's life (a listener that closes and listens
+ * again reuses it).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nty_listen_hash_alloc(struct sock *sk)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	u32 max = READ_ONCE(nty_pernet(sock_net(sk))->max_syn_backlog);
+	u32 n = roundup_pow_of_two(clamp(max / 4, 16U, 16384U));
+
+	if (ts->syn_hash)
+		return 0;
+	ts->syn_hash = kvcalloc(n, sizeof(*ts->syn_hash), GFP_KERNEL_ACCOUNT);
+	if (!ts->syn_hash)
+		return -ENOMEM;
+	ts->syn_hash_mask = n - 1;
+	ts->syn_hash_seed = get_random_u32();
+	return 0;
 }
 
 static void nty_send_synack(struct sock *sk, const struct nty_request *req)
@@ -101,10 +153,48 @@ static void nty_listen_syn(struct sock *sk, struct sk_buff *skb)
 					     mss, NTY_MAX_WINDOW);
 	req->expires = jiffies + usecs_to_jiffies(NTY_RTO_INIT_US);
 	list_add_tail(&req->node, &ts->syn_queue);
+	hlist_add_head(&req->hnode, nty_request_bucket(ts, req->raddr,
+						       req->rport,
+						       req->ifindex));
 	ts->syn_qlen++;
 	nty_send_synack(sk, req);
 	nty_listen_arm(sk, req->expires);
 	nty_stream_consume(sk, skb);
+}
+
+/*
+ * What sk_clone_lock() gives a child from its listener beyond NTY's own
+ * state: the socket filter (shared, charged to the child's option memory
+ * as sk_filter_charge() does, released by __sk_destruct()), the mark and
+ * priority its frames carry, and the cgroup it belongs to (a child made
+ * in softirq would otherwise be the root cgroup's).  A filter on a
+ * listener then sees the connection's segments, not only its SYNs.
+ */
+static void nty_listen_inherit(struct sock *child, struct sock *sk)
+{
+	struct sk_filter *filter;
+
+	child->sk_mark = READ_ONCE(sk->sk_mark);
+	child->sk_priority = READ_ONCE(sk->sk_priority);
+	rcu_read_lock();
+	filter = rcu_dereference(sk->sk_filter);
+	if (filter && refcount_inc_not_zero(&filter->refcnt)) {
+		atomic_add(bpf_prog_size(filter->prog->len),
+			   &child->sk_omem_alloc);
+		RCU_INIT_POINTER(child->sk_filter, filter);
+	}
+	rcu_read_unlock();
+#ifdef CONFIG_SOCK_CGROUP_DATA
+	{
+		struct cgroup *old = sock_cgroup_ptr(&child->sk_cgrp_data);
+		struct cgroup *cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
+
+		/* Both hold a reference (cgroup_sk_alloc()); swap them. */
+		cgroup_get(cgrp);
+		child->sk_cgrp_data = sk->sk_cgrp_data;
+		cgroup_put(old);
+	}
+#endif
 }
 
 /* The handshake's last ACK: the connection gets a socket of its own. */
@@ -130,6 +220,7 @@ static struct sock *nty_listen_child(struct sock *sk, struct nty_request *req)
 	child->sk_uid = sk->sk_uid;
 	child->sk_reuse = sk->sk_reuse;
 	child->sk_bound_dev_if = sk->sk_bound_dev_if;
+	nty_listen_inherit(child, sk);
 
 	cts = nty_ts(child);
 	cts->ns.sport = nty_sk(sk)->sport;

@@ -231,7 +231,8 @@ static void nty_nic_get_stats64(struct net_device *dev,
 		s->rx_fifo_errors += v[NTY_NIC_QS_RING_FULL];
 		s->rx_dropped += v[NTY_NIC_QS_BUILD_FAILURES];
 	}
-	s->rx_length_errors = atomic64_read(&nic->rx_too_long);
+	s->rx_length_errors = atomic64_read(&nic->rx_too_long) +
+			      atomic64_read(&nic->rx_runt);
 	s->rx_errors = s->rx_length_errors + s->rx_fifo_errors;
 	s->rx_dropped += atomic64_read(&nic->rx_flushed) +
 			 atomic64_read(&nic->rx_closed);
@@ -281,6 +282,13 @@ static ssize_t irq_cpus_store(struct device *d, struct device_attribute *attr,
 	const char *p = buf;
 	int i;
 
+	/*
+	 * Where interrupts run is the machine's, not a namespace's: root in
+	 * a container must not put them on CPUs outside its cpuset.  As
+	 * store_rps_map(): CAP_NET_ADMIN in the initial namespace.
+	 */
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
 	while (*p) {
 		while (*p == ' ' || *p == '\t' || *p == '\n')
 			p++;

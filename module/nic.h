@@ -209,6 +209,7 @@ struct nty_nic_queue {
  * @rx_flushed: frames still in a ring when it was taken down
  * @rx_closed: frames that found the receiving channel down
  * @rx_too_long: frames larger than an RX buffer
+ * @rx_runt: frames shorter than an Ethernet header, dropped by the MAC
  * @tx_no_peer: frames sent while the peer was gone or down
  */
 struct nty_nic {
@@ -225,6 +226,7 @@ struct nty_nic {
 	atomic64_t			rx_flushed;
 	atomic64_t			rx_closed;
 	atomic64_t			rx_too_long;
+	atomic64_t			rx_runt;
 	atomic64_t			tx_no_peer;
 };
 

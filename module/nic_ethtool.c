@@ -35,7 +35,7 @@ const char * const nty_nic_qstat_names[__NTY_NIC_QS_MAX] = {
 
 /* Device-wide counters, before the per-channel ones. */
 static const char * const nty_nic_dev_stat_names[] = {
-	"rx_flushed", "rx_closed", "rx_too_long", "tx_no_peer",
+	"rx_flushed", "rx_closed", "rx_too_long", "rx_runt", "tx_no_peer",
 };
 
 static unsigned int nty_nic_channels(const struct net_device *dev)
@@ -85,6 +85,7 @@ static void nty_nic_get_ethtool_stats(struct net_device *dev,
 	*data++ = atomic64_read(&nic->rx_flushed);
 	*data++ = atomic64_read(&nic->rx_closed);
 	*data++ = atomic64_read(&nic->rx_too_long);
+	*data++ = atomic64_read(&nic->rx_runt);
 	*data++ = atomic64_read(&nic->tx_no_peer);
 	for (i = 0; i < nty_nic_channels(dev); i++) {
 		nty_nic_queue_stats_read(&nic->queues[i], data);

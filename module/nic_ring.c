@@ -48,6 +48,14 @@ static void nty_nic_dma(struct net_device *peer, struct sk_buff *skb)
 		atomic64_inc(&pnic->rx_too_long);
 		return;
 	}
+	/*
+	 * A frame too short to hold an Ethernet header (AF_PACKET lets
+	 * CAP_SYS_RAWIO send one) is a runt no MAC passes up.
+	 */
+	if (skb->len < ETH_HLEN) {
+		atomic64_inc(&pnic->rx_runt);
+		return;
+	}
 	n = min(n, pnic->max_channels);
 	hash = nty_nic_rss_hash(skb);
 	q = &pnic->queues[reciprocal_scale(hash, n)];
@@ -73,7 +81,16 @@ static void nty_nic_dma(struct net_device *peer, struct sk_buff *skb)
 		atomic64_inc(&pnic->rx_too_long);
 		return;
 	}
+	/*
+	 * An Ethernet MAC pads what it sends to the 60-byte minimum frame;
+	 * the receiver finds the padding where hardware leaves it.
+	 */
 	d->len = skb->len;
+	if (d->len < ETH_ZLEN) {
+		memset(page_address(d->page) + NTY_NIC_HEADROOM + d->len, 0,
+		       ETH_ZLEN - d->len);
+		d->len = ETH_ZLEN;
+	}
 	d->hash = hash;
 	d->l4_hash = skb->l4_hash;
 	d->t_ring = ktime_get_ns();

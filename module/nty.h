@@ -227,7 +227,7 @@ struct nty_skb_cb {
 struct nty_sock {
 	struct sock		sk;
 	struct hlist_node	bind_node;
-	struct hlist_node	conn_node;
+	struct hlist_nulls_node	conn_node;
 	__be16			sport;
 	int			bound_ifindex;
 	__be16			dport;
@@ -313,6 +313,7 @@ void nty_gso_train(struct sk_buff *carrier, struct sk_buff *segs,
 
 /* gro.c: stream segments merged on the way in (receive offload). */
 void nty_gro_init(struct packet_offload *po);
+void nty_gro_drain(void);
 struct sk_buff *nty_gro_train(struct sk_buff *segs);
 struct sk_buff *nty_gro_segment(struct sk_buff *skb);
 

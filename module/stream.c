@@ -36,6 +36,7 @@ static void nty_stream_destruct(struct sock *sk)
 	skb_queue_purge(&ts->prequeue);
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)))
 		nty_wmem_free_skb(sk, skb);
+	kvfree(ts->syn_hash);
 	nty_sock_destruct(sk);
 }
 
@@ -286,6 +287,9 @@ static int nty_stream_listen(struct socket *sock, int backlog)
 			goto out;
 	}
 	if (sk->sk_state != TCP_LISTEN) {
+		err = nty_listen_hash_alloc(sk);
+		if (err)
+			goto out;
 		nty_stream_set_state(sk, TCP_LISTEN);
 		err = nty_listen_port(sk);
 		if (err) {
@@ -525,12 +529,21 @@ static int nty_stream_recvmsg(struct socket *sock, struct msghdr *msg,
  * crosses the end of a page takes two fragments.  On failure the bytes
  * taken from @msg are given back to it.
  */
+/*
+ * Copy up to @len bytes of @msg into page fragments of @skb.  Returns the
+ * bytes taken (fewer than @len when a user page faulted part-way: those
+ * stay in @skb and the iterator stays past them, as tcp_sendmsg_locked()
+ * keeps what it copied before a fault), -EFAULT when the first byte
+ * faulted, or -ENOBUFS when no fragment could be had (the iterator is
+ * given back exactly what this call took, and the caller frees @skb).
+ */
 static int nty_stream_copy_to_frags(struct sock *sk, struct sk_buff *skb,
 				    struct msghdr *msg, int len)
 {
 	struct page_frag *pfrag = sk_page_frag(sk);
 	struct skb_shared_info *shinfo = skb_shinfo(skb);
 	int copy, done = 0, i;
+	size_t n;
 
 	while (done < len) {
 		i = shinfo->nr_frags;
@@ -539,25 +552,31 @@ static int nty_stream_copy_to_frags(struct sock *sk, struct sk_buff *skb,
 			return -ENOBUFS;
 		}
 		copy = min_t(int, len - done, pfrag->size - pfrag->offset);
-		if (copy_from_iter(page_address(pfrag->page) + pfrag->offset,
-				   copy, &msg->msg_iter) != copy) {
-			iov_iter_revert(&msg->msg_iter, done + copy);
-			return -EFAULT;
+		/*
+		 * A fault copies fewer bytes than asked and moves the
+		 * iterator by exactly those: nothing to give back.
+		 */
+		n = copy_from_iter(page_address(pfrag->page) + pfrag->offset,
+				   copy, &msg->msg_iter);
+		if (n) {
+			if (skb_can_coalesce(skb, i, pfrag->page,
+					     pfrag->offset)) {
+				skb_frag_size_add(&shinfo->frags[i - 1], n);
+			} else {
+				skb_fill_page_desc(skb, i, pfrag->page,
+						   pfrag->offset, n);
+				get_page(pfrag->page);
+			}
+			pfrag->offset += n;
+			skb->len += n;
+			skb->data_len += n;
+			skb->truesize += n;
+			done += n;
 		}
-		if (skb_can_coalesce(skb, i, pfrag->page, pfrag->offset)) {
-			skb_frag_size_add(&shinfo->frags[i - 1], copy);
-		} else {
-			skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset,
-					   copy);
-			get_page(pfrag->page);
-		}
-		pfrag->offset += copy;
-		skb->len += copy;
-		skb->data_len += copy;
-		skb->truesize += copy;
-		done += copy;
+		if (n < copy)
+			return done ? done : -EFAULT;
 	}
-	return 0;
+	return done;
 }
 
 static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
@@ -567,6 +586,7 @@ static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 	struct nty_stream_sock *ts = nty_ts(sk);
 	int flags = msg->msg_flags, copied = 0, chunk, err;
 	struct nty_seg *seg;
+	bool fault;
 	struct sk_buff *skb;
 	long timeo;
 
@@ -620,10 +640,13 @@ static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 				goto out_err;
 			continue;
 		}
-		if (err) {
+		if (err < 0) {
 			kfree_skb(skb);
 			goto out_err;
 		}
+		/* A short copy: what was taken is sent, then -EFAULT. */
+		fault = err < chunk;
+		chunk = err;
 		seg = NTY_SEG_CB(skb);
 		seg->seq = ts->write_seq;
 		seg->end_seq = ts->write_seq + chunk;
@@ -634,6 +657,10 @@ static int nty_stream_sendmsg(struct socket *sock, struct msghdr *msg,
 		if (!ts->send_head)
 			ts->send_head = skb;
 		copied += chunk;
+		if (fault) {
+			err = -EFAULT;
+			goto out_err;
+		}
 		/*
 		 * As tcp_sendmsg()'s forced push: a long write does not wait
 		 * for its end, but what a train carries goes out together.

@@ -53,7 +53,8 @@ struct nty_rtt {
 
 /**
  * struct nty_request - a half-open connection on a listener's SYN queue
- * @node: link in the listener's SYN queue
+ * @node: link in the listener's SYN queue, in arrival order (the timer's)
+ * @hnode: link in its bucket of the listener's SYN hash (the lookup's)
  * @raddr: peer MAC
  * @rport: peer port
  * @ifindex: interface the SYN came in on
@@ -66,6 +67,7 @@ struct nty_rtt {
  */
 struct nty_request {
 	struct list_head	node;
+	struct hlist_node	hnode;
 	u8			raddr[ETH_ALEN];
 	__be16			rport;
 	int			ifindex;
@@ -115,6 +117,10 @@ struct nty_request {
  * @ucopy_task: the reader blocked in recvmsg(), NULL when none
  * @syn_queue: half-open entries (listener)
  * @syn_qlen: entries on @syn_queue
+ * @syn_hash: the same entries hashed by peer, for the lookup each segment
+ *	makes (listener; allocated by listen(), freed with the socket)
+ * @syn_hash_mask: buckets in @syn_hash, less one
+ * @syn_hash_seed: the listener's own hash seed, unknown to peers
  * @accept_queue: established children not yet accepted (listener)
  * @accept_node: link in the listener's @accept_queue (child)
  * @fin_sent: FIN is on the send queue
@@ -157,6 +163,9 @@ struct nty_stream_sock {
 	struct task_struct	*ucopy_task;
 	struct list_head	syn_queue;
 	int			syn_qlen;
+	struct hlist_head	*syn_hash;
+	u32			syn_hash_mask;
+	u32			syn_hash_seed;
 	struct list_head	accept_queue;
 	struct list_head	accept_node;
 	bool			fin_sent;
@@ -214,6 +223,7 @@ void nty_stream_ack_snd_check(struct sock *sk, bool now, bool more);
 #define NTY_DELACK_MIN	(HZ / 25)
 void nty_stream_arm_timer(struct sock *sk, unsigned long delay);
 void nty_stream_write_space(struct sock *sk);
+int nty_listen_hash_alloc(struct sock *sk);
 void nty_listen_rcv(struct sock *sk, struct sk_buff *skb);
 void nty_listen_timer(struct sock *sk);
 void nty_listen_stop(struct sock *sk);

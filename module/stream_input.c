@@ -284,27 +284,54 @@ static void nty_stream_ofo_drain(struct sock *sk, bool *fin)
 	}
 }
 
-/* Hold a segment past a gap, in order, until the gap fills. */
-static void nty_stream_ofo_queue(struct sock *sk, struct sk_buff *skb)
+/* Learn how much payload a truesize byte carries (TCP's scaling_ratio). */
+static void nty_stream_rcv_ratio(struct nty_stream_sock *ts,
+				 const struct sk_buff *skb)
+{
+	u32 r;
+
+	if (skb->len < 512 || !skb->truesize)
+		return;
+	r = clamp_t(u32, ((u64)skb->len << 8) / skb->truesize, 16, 255);
+	ts->rcv_ratio = (ts->rcv_ratio * 7 + r) / 8;
+}
+
+/*
+ * Hold a segment past a gap, in order, until the gap fills.  A segment
+ * held whole already is a duplicate, dropped while its cb still holds the
+ * addresses (its journey and drop record them); a kept one has its cb
+ * rewritten as the sequence space it covers.
+ */
+static void nty_stream_ofo_queue(struct sock *sk, struct sk_buff *skb,
+				 u32 seq, u32 end_seq, u8 flags)
 {
 	struct nty_stream_sock *ts = nty_ts(sk);
-	struct nty_seg *seg = NTY_SEG_CB(skb), *s1;
-	struct sk_buff *skb1;
+	struct sk_buff *skb1, *after = NULL;
+	struct nty_seg *seg, *s1;
 
 	skb_queue_reverse_walk(&ts->ofo_queue, skb1) {
 		s1 = NTY_SEG_CB(skb1);
-		if (!nty_seq_after(s1->seq, seg->seq)) {
-			if (!nty_seq_after(seg->end_seq, s1->end_seq)) {
+		if (!nty_seq_after(s1->seq, seq)) {
+			if (!nty_seq_after(end_seq, s1->end_seq)) {
 				/* Wholly held already: a duplicate. */
 				nty_sk_drop(sk, skb, NTY_DROP_DUP_SEG);
 				return;
 			}
-			__skb_queue_after(&ts->ofo_queue, skb1, skb);
-			goto queued;
+			after = skb1;
+			break;
 		}
 	}
-	__skb_queue_head(&ts->ofo_queue, skb);
-queued:
+	if (nty_journeys_on())
+		nty_journey_deliver(sk, skb, NTY_Q_OFO);
+	seg = NTY_SEG_CB(skb);
+	seg->seq = seq;
+	seg->end_seq = end_seq;
+	seg->flags = flags;
+	nty_stream_rcv_ratio(ts, skb);
+	if (after)
+		__skb_queue_after(&ts->ofo_queue, after, skb);
+	else
+		__skb_queue_head(&ts->ofo_queue, skb);
 	skb_set_owner_r(skb, sk);
 	NTY_INC_STATS(sock_net(sk), OFO_QUEUED);
 	NTY_ADD_STATS(sock_net(sk), IN_DELIVERS, nty_skb_segs(skb));
@@ -404,18 +431,6 @@ static bool nty_stream_at_hole(const struct nty_stream_sock *ts, u32 seq,
 	       nty_seq_after(end_seq, ts->rcv_nxt);
 }
 
-/* Learn how much payload a truesize byte carries (TCP's scaling_ratio). */
-static void nty_stream_rcv_ratio(struct nty_stream_sock *ts,
-				 const struct sk_buff *skb)
-{
-	u32 r;
-
-	if (skb->len < 512 || !skb->truesize)
-		return;
-	r = clamp_t(u32, ((u64)skb->len << 8) / skb->truesize, 16, 255);
-	ts->rcv_ratio = (ts->rcv_ratio * 7 + r) / 8;
-}
-
 /*
  * The payload (and FIN) of a segment on a synchronized connection: the
  * five receive cases (claim C11), each with its counter.
@@ -468,14 +483,7 @@ static bool __nty_stream_data(struct sock *sk, struct sk_buff *skb, bool more)
 			atomic_inc(&sk->sk_drops);
 			nty_sk_drop(sk, skb, kind);
 		} else {
-			if (nty_journeys_on())
-				nty_journey_deliver(sk, skb, NTY_Q_OFO);
-			seg = NTY_SEG_CB(skb);
-			seg->seq = seq;
-			seg->end_seq = end_seq;
-			seg->flags = flags;
-			nty_stream_rcv_ratio(ts, skb);
-			nty_stream_ofo_queue(sk, skb);
+			nty_stream_ofo_queue(sk, skb, seq, end_seq, flags);
 		}
 		/* A duplicate ACK tells the sender where the hole is. */
 		nty_stream_send_ack(sk);
@@ -727,6 +735,18 @@ static void nty_stream_synsent_rcv(struct sock *sk, struct sk_buff *skb)
 	nty_stream_push(sk);
 }
 
+/*
+ * tcp_reset_check(): after the peer's FIN, a RST may carry the FIN's own
+ * sequence number (rcv_nxt - 1); it resets in the states that received
+ * a FIN.
+ */
+static bool nty_stream_reset_check(const struct sock *sk, u32 seq)
+{
+	return seq == nty_ts(sk)->rcv_nxt - 1 &&
+	       (1 << sk->sk_state) & (TCPF_CLOSE_WAIT | TCPF_LAST_ACK |
+				      TCPF_CLOSING);
+}
+
 /**
  * nty_stream_do_rcv - the protocol work on one segment
  * @sk: the socket, exclusively ours: softirq with the socket spinlock
@@ -739,8 +759,10 @@ int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	const struct ntyhdr *th = nty_hdr(skb);
 	struct net *net = sock_net(sk);
+	enum nty_seq_verdict verdict;
+	struct nty_stream_sock *ts;
 	u8 flags = th->flags;
-	u32 seq;
+	u32 seq, end_seq, wnd;
 
 	lockdep_assert(lockdep_sock_is_held(sk));
 
@@ -757,31 +779,60 @@ int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb)
 		return 0;
 	}
 
+	/*
+	 * tcp_validate_incoming()'s order: the sequence number first, then
+	 * RST, then SYN, then the ACK (nty_stream_ack()).  Nothing of a
+	 * segment outside the window is believed: a blind forger who puts a
+	 * plausible ACK or window on it changes nothing and draws a
+	 * duplicate ACK (a RST draws nothing).
+	 */
+	ts = nty_ts(sk);
 	seq = ntohl(th->seq);
-	if (flags & NTY_F_RST) {
-		struct nty_stream_sock *ts = nty_ts(sk);
-
+	end_seq = seq + skb->len + !!(flags & NTY_F_SYN);
+	wnd = nty_rcv_wnd_left(ts);
+	/*
+	 * A FIN takes no buffer, so a bare one needs no window (as in
+	 * __nty_stream_data()): a reader that stopped still learns of it.
+	 */
+	if (flags & NTY_F_FIN) {
+		end_seq++;
+		if (!skb->len && !wnd)
+			wnd = 1;
+	}
+	verdict = nty_seq_check(seq, end_seq, ts->rcv_wup, ts->rcv_nxt, wnd,
+				!skb_queue_empty(&sk->sk_receive_queue));
+	if (verdict != NTY_SEQ_OK) {
+		if (flags & NTY_F_RST) {
+			if (nty_stream_reset_check(sk, seq))
+				goto reset;
+			nty_sk_drop(sk, skb, NTY_DROP_RST_SEQ);
+			return 0;
+		}
+		if (!(flags & NTY_F_SYN)) {
+			nty_stream_send_dupack(sk, skb);
+			nty_sk_drop(sk, skb, verdict == NTY_SEQ_OLD ?
+					     NTY_DROP_DUP_SEG :
+					     NTY_DROP_OUT_OF_WINDOW);
+			return 0;
+		}
+	} else if (flags & NTY_F_RST) {
 		/*
 		 * RFC 5961 3.2: only a RST exactly at rcv_nxt resets; one
 		 * elsewhere in the window gets a challenge ACK, which a real
-		 * peer answers with an exact RST; outside it, nothing.
+		 * peer answers with an exact RST.
 		 */
-		if (seq == ts->rcv_nxt) {
-			nty_stream_reset(sk);
-			nty_stream_consume(sk, skb);
-			return 0;
-		}
-		if (!nty_seq_before(seq, ts->rcv_nxt) &&
-		    nty_seq_before(seq, ts->rcv_nxt + max(ts->rcv_wnd, 1U)))
-			nty_stream_challenge_ack(sk, skb);
+		if (seq == ts->rcv_nxt || nty_stream_reset_check(sk, seq))
+			goto reset;
+		nty_stream_challenge_ack(sk, skb);
 		nty_sk_drop(sk, skb, NTY_DROP_RST_SEQ);
 		return 0;
 	}
 	if (flags & NTY_F_SYN) {
 		/*
-		 * RFC 5961 4.2: a SYN on a synchronized connection gets a
-		 * challenge ACK, never a reset.  It is also how the peer's
-		 * resent SYN-ACK (our ACK was lost) is answered.
+		 * RFC 5961 4.2: a SYN on a synchronized connection, in the
+		 * window or not, gets a challenge ACK, never a reset.  It is
+		 * also how the peer's resent SYN-ACK (our ACK was lost) is
+		 * answered.
 		 */
 		nty_stream_challenge_ack(sk, skb);
 		nty_sk_drop(sk, skb, NTY_DROP_SYN_SYNCED);
@@ -803,10 +854,15 @@ int nty_stream_do_rcv(struct sock *sk, struct sk_buff *skb)
 		nty_stream_data(sk, skb);
 	} else {
 		/* A window probe, or any ACK from the past: answer it. */
-		if (nty_seq_before(seq, nty_ts(sk)->rcv_nxt))
+		if (nty_seq_before(seq, ts->rcv_nxt))
 			nty_stream_send_dupack(sk, skb);
 		nty_stream_consume(sk, skb);
 	}
 	nty_stream_push(sk);
+	return 0;
+
+reset:
+	nty_stream_reset(sk);
+	nty_stream_consume(sk, skb);
 	return 0;
 }

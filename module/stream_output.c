@@ -169,7 +169,16 @@ void nty_stream_send_flags(struct sock *sk, u32 seq, u8 flags)
  */
 void nty_stream_send_ack(struct sock *sk)
 {
-	nty_stream_send_flags(sk, nty_ts(sk)->snd_nxt, NTY_F_ACK);
+	const struct nty_stream_sock *ts = nty_ts(sk);
+	u32 wnd_end = ts->snd_una + ts->snd_wnd;
+
+	/*
+	 * tcp_acceptable_seq(): an ACK carries snd_nxt unless the peer's
+	 * window shrank below it; then the window's end, which the peer's
+	 * sequence check (nty_seq_check()) accepts, so that the ACK is heard.
+	 */
+	nty_stream_send_flags(sk, nty_seq_before(wnd_end, ts->snd_nxt) ?
+				  wnd_end : ts->snd_nxt, NTY_F_ACK);
 }
 
 /**

@@ -56,6 +56,47 @@ static inline enum nty_seg_case nty_seg_classify(u32 seq, u32 end_seq,
 	return NTY_SEG_OFO;
 }
 
+/* What tcp_sequence() makes of a segment on a synchronized connection. */
+enum nty_seq_verdict {
+	NTY_SEQ_OK,		/* acceptable: its ACK, RST, SYN are looked at */
+	NTY_SEQ_OLD,		/* ends before the window last advertised */
+	NTY_SEQ_BEYOND,		/* starts past the window's right edge */
+	NTY_SEQ_END_BEYOND,	/* ends past it while the reader has data */
+};
+
+/**
+ * nty_seq_check - is a segment within the receive window (tcp_sequence())
+ * @seq: its first sequence number
+ * @end_seq: one past its last (payload, plus one each for SYN and FIN)
+ * @rcv_wup: rcv_nxt when the window was last advertised
+ * @rcv_nxt: the next byte expected
+ * @rcv_wnd: bytes of the advertised window left past @rcv_nxt
+ * @rq_busy: the receive queue holds data for the reader
+ *
+ * The first check on every segment of a synchronized connection (RFC 9293
+ * 3.10.7.4, tcp_validate_incoming()), before its RST, SYN and ACK bits
+ * are believed: a forger who does not know where the window is can then
+ * acknowledge nothing and change no window.  A segment that starts in the
+ * window but ends past it is accepted only while nothing waits for the
+ * reader, as TCP does (its excess is trimmed later).
+ *
+ * Return: enum nty_seq_verdict.
+ */
+static inline enum nty_seq_verdict nty_seq_check(u32 seq, u32 end_seq,
+						 u32 rcv_wup, u32 rcv_nxt,
+						 u32 rcv_wnd, bool rq_busy)
+{
+	if (nty_seq_before(end_seq, rcv_wup))
+		return NTY_SEQ_OLD;
+	if (nty_seq_after(end_seq, rcv_nxt + rcv_wnd)) {
+		if (nty_seq_after(seq, rcv_nxt + rcv_wnd))
+			return NTY_SEQ_BEYOND;
+		if (rq_busy)
+			return NTY_SEQ_END_BEYOND;
+	}
+	return NTY_SEQ_OK;
+}
+
 /**
  * nty_window_from_space - the window to advertise for a free buffer
  * @free: receive buffer bytes not yet charged (sk_rcvbuf - sk_rmem_alloc)

@@ -2,7 +2,7 @@
 /*
  * ntycat: netcat for NTY sockets.
  *
- *   ntycat [-t] [-i IFACE] [-b BYTES] [-c COUNT] [-q] [-v] [-w SECS] -l PORT
+ *   ntycat [-t] [-r] [-i IFACE] [-b BYTES] [-c COUNT] [-q] [-v] [-w SECS] -l PORT
  *   ntycat [-t] [-p PORT] [-c COUNT -s SIZE] IFACE MAC PORT
  *
  * Datagrams (default): receive binds PORT (on IFACE, or every interface)
@@ -30,12 +30,13 @@
 static void help(void)
 {
 	fprintf(stderr,
-		"usage: ntycat [-t] [-i IFACE] [-b BYTES] [-c COUNT] [-q] [-v] [-w SECS] -l PORT\n"
+		"usage: ntycat [-t] [-r] [-i IFACE] [-b BYTES] [-c COUNT] [-q] [-v] [-w SECS] -l PORT\n"
 		"       ntycat [-t] [-p PORT] [-c COUNT] [-s SIZE] [-q] IFACE MAC PORT\n"
 		"\n"
 		"  -t        stream socket (like nc over TCP); default datagrams\n"
 		"  -l PORT   listen: print datagrams received on PORT\n"
 		"  -i IFACE  listen on IFACE only (default: every interface)\n"
+		"  -r        SO_REUSEADDR: share PORT with other such sockets\n"
 		"  -b BYTES  SO_RCVBUF of the socket (default: net.nty.rmem_default)\n"
 		"  -p PORT   local port to send from (default: ephemeral)\n"
 		"  -c COUNT  send COUNT test datagrams; with -l, exit after COUNT\n"
@@ -248,13 +249,13 @@ int main(int argc, char **argv)
 {
 	int fam = nty_user_family(), opt, fd, quiet = 0, verbose = 0, wait = 0;
 	long count = -1, size = 64, i;
-	int lport = -1, sport = 0, stream = 0, rcvbuf = 0;
+	int lport = -1, sport = 0, stream = 0, rcvbuf = 0, reuse = 0;
 	const char *ifname = NULL;
 	struct sockaddr_nty a = { 0 };
 	unsigned char *buf;
 	char line[65536];
 
-	while ((opt = getopt(argc, argv, "tl:i:b:p:c:s:qvw:h")) != -1) {
+	while ((opt = getopt(argc, argv, "trl:i:b:p:c:s:qvw:h")) != -1) {
 		switch (opt) {
 		case 't':
 			stream = 1;
@@ -278,6 +279,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			size = atol(optarg);
+			break;
+		case 'r':
+			reuse = 1;
 			break;
 		case 'q':
 			quiet = 1;
@@ -305,6 +309,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	a.snty_family = fam;
+	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse,
+				sizeof(reuse)) < 0) {
+		perror("ntycat: SO_REUSEADDR");
+		return 1;
+	}
 	if (rcvbuf && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 				 sizeof(rcvbuf)) < 0) {
 		perror("ntycat: SO_RCVBUF");

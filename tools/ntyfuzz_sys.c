@@ -7,15 +7,24 @@
  * sendmsg, sendmmsg, recv, recvfrom, recvmsg, recvmmsg, setsockopt and
  * getsockopt at SOL_SOCKET and SOL_NTY with boundary values, ioctl, poll,
  * epoll, shutdown, getsockname, getpeername, dup, close) in random order
- * with random and boundary arguments.  A responder in the peer namespace
+ * with random and boundary arguments.  Every pointer argument may be bad
+ * (-b 0 turns this off): NULL, an unmapped page, a read-only page for what
+ * the kernel writes, a kernel-half or non-canonical address, a buffer
+ * that runs into a guard page or across a page boundary, an iovec array
+ * with bad entries among good ones, a bad msg_name, msg_control, optval,
+ * optlen or addrlen; lengths at 0, 1, page boundaries, INT_MAX and
+ * SIZE_MAX.  Each call that failed with EFAULT is counted: the kernel must
+ * answer a bad pointer with an error and nothing else (its log decides).
+ * A responder in the peer namespace
  * listens, accepts, echoes and closes, so that connections really form and
  * data really flows.  Nothing blocks: every socket is non-blocking and
  * every call that could wait is told not to.
  *
- *   ntyfuzz_sys [-n CALLS] [-p PROCS] [-t THREADS] [-s SEED]
+ *   ntyfuzz_sys [-n CALLS] [-p PROCS] [-t THREADS] [-s SEED] [-b 0|1]
  *               [-i IFACE] [-m PEER_MAC] [-P PEER_NETNS]
  *
- * Prints the calls made and how many succeeded; exits 0 unless the
+ * Prints the calls made, how many succeeded and how many met EFAULT;
+ * exits 0 unless the
  * harness itself failed (the kernel's health is judged from its log).
  */
 #define _GNU_SOURCE
@@ -30,6 +39,7 @@
 #include <stdatomic.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <linux/filter.h>
 #include <linux/sockios.h>
@@ -55,10 +65,11 @@ static const char * const call_names[__C_MAX] = {
 	"close",
 };
 
-/* Shared by every process: calls made and calls that returned >= 0. */
+/* Shared by every process: calls made, returned >= 0, failed EFAULT. */
 struct stats {
 	atomic_ulong made[__C_MAX];
 	atomic_ulong ok[__C_MAX];
+	atomic_ulong efault[__C_MAX];
 	atomic_long budget;
 };
 
@@ -66,6 +77,37 @@ static struct stats *st;
 static int fam, ifindex;
 static unsigned char peer_mac[6];
 static atomic_int fds[NFD];
+
+/*
+ * The memory bad pointers point into, made before the workers fork:
+ * scratch is SCRATCH_PAGES read-write pages then a PROT_NONE guard page,
+ * ro a read-only page, gone a page that was unmapped.  Every buffer a
+ * worker hands the kernel lies in scratch, so that a length larger than
+ * the buffer runs into the guard page, never into the fuzzer's own
+ * stack.
+ */
+#define SCRATCH_PAGES	4
+static int bad_mem = 1;
+static long pg;
+static char *scratch, *ro, *gone;
+
+static int mem_init(void)
+{
+	char *m;
+
+	pg = sysconf(_SC_PAGESIZE);
+	m = mmap(NULL, (SCRATCH_PAGES + 3) * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return -1;
+	scratch = m;
+	ro = m + (SCRATCH_PAGES + 1) * pg;
+	gone = m + (SCRATCH_PAGES + 2) * pg;
+	if (mprotect(m + SCRATCH_PAGES * pg, pg, PROT_NONE) ||
+	    mprotect(ro, pg, PROT_READ) || munmap(gone, pg))
+		return -1;
+	return 0;
+}
 
 static unsigned int rnd(unsigned int *s)
 {
@@ -87,6 +129,84 @@ static int boundary(unsigned int *s)
 	if (rnd(s) % 4 == 0)
 		return (int)rnd(s);
 	return v[rnd(s) % ARRAY_SIZE(v)];
+}
+
+/* A length at a boundary: 0, 1, around a page, INT_MAX, SIZE_MAX. */
+static size_t bad_len(unsigned int *s)
+{
+	static const size_t v[] = {
+		0, 1, 4095, 4096, 4097, 8192, INT_MAX, (size_t)INT_MAX + 1,
+		UINT_MAX, SIZE_MAX / 2, SIZE_MAX,
+	};
+
+	return v[rnd(s) % ARRAY_SIZE(v)];
+}
+
+/*
+ * A buffer of @*len bytes for the kernel to read or write: a good one in
+ * scratch three times in four, or (with -b) a bad pointer, with a bad
+ * length now and then.
+ */
+static void *buffer(unsigned int *s, size_t *len)
+{
+	uintptr_t off = rnd(s) % 64;
+
+	if (*len > (size_t)(SCRATCH_PAGES * pg - 64))
+		*len = SCRATCH_PAGES * pg - 64;
+	if (!bad_mem || rnd(s) % 4)
+		return scratch + off;
+	if (rnd(s) % 2)
+		*len = bad_len(s);
+	switch (rnd(s) % 8) {
+	case 0:
+		return NULL;
+	case 1:
+		return gone + off;
+	case 2:
+		return ro + off;
+	case 3:
+		return (void *)(0xffff888000000000UL + off);	/* kernel half */
+	case 4:
+		return (void *)(0x8000000000000000UL + off);	/* non-canonical */
+	case 5:
+		/* Runs into the guard page after a few good bytes. */
+		return scratch + SCRATCH_PAGES * pg - 1 - off;
+	case 6:
+		/* Straddles a page boundary, both pages good. */
+		return scratch + pg - 1 - off;
+	default:
+		return (void *)(uintptr_t)(rnd(s) & 0xfffff000U);	/* below 4 GiB */
+	}
+}
+
+/* A pointer to a small object (an address, an int, a length) or a bad one. */
+static void *object(unsigned int *s, void *good)
+{
+	size_t len = 0;
+
+	if (!bad_mem || rnd(s) % 8)
+		return good;
+	return buffer(s, &len);
+}
+
+/*
+ * An iovec array of 1 to 4 entries over @total bytes of scratch, some of
+ * them bad; now and then the array pointer itself is bad.
+ */
+static struct iovec *iovecs(unsigned int *s, struct iovec *iov, size_t total,
+			    size_t *n)
+{
+	size_t i, len;
+
+	*n = 1 + rnd(s) % 4;
+	for (i = 0; i < *n; i++) {
+		len = total / *n;
+		iov[i].iov_base = buffer(s, &len);
+		iov[i].iov_len = len;
+	}
+	if (bad_mem && rnd(s) % 32 == 0)
+		*n = rnd(s) % 2 ? 1025 : bad_len(s);	/* past UIO_MAXIOV */
+	return object(s, iov);
 }
 
 static int pick_fd(unsigned int *s)
@@ -132,7 +252,7 @@ static const int sol_socket_opts[] = {
 	SO_PEERCRED, SO_MEMINFO, SO_COOKIE, SO_OOBINLINE, SO_DONTROUTE,
 };
 
-static void do_sockopt(unsigned int *s, int fd, int set)
+static int do_sockopt(unsigned int *s, int fd, int set)
 {
 	union {
 		int i;
@@ -170,7 +290,7 @@ static void do_sockopt(unsigned int *s, int fd, int set)
 		len = sizeof(v.tv);
 	} else if (opt == SO_ATTACH_FILTER) {
 		v.prog.len = rnd(s) % 8 ? 1 : (unsigned short)boundary(s);
-		v.prog.filter = accept_all;
+		v.prog.filter = object(s, accept_all);
 		len = sizeof(v.prog);
 	} else if (opt == SO_BINDTODEVICE) {
 		snprintf(v.b, sizeof(v.b), "%s", rnd(s) % 2 ? "va" : "lo");
@@ -179,26 +299,27 @@ static void do_sockopt(unsigned int *s, int fd, int set)
 	if (rnd(s) % 16 == 0)
 		len = rnd(s) % sizeof(v);
 	if (set) {
-		r = setsockopt(fd, level, opt, &v, len);
+		r = setsockopt(fd, level, opt, object(s, &v), len);
 	} else {
 		len = rnd(s) % 8 ? sizeof(v) : rnd(s) % 8;
-		r = getsockopt(fd, level, opt, &v, &len);
+		r = getsockopt(fd, level, opt, object(s, &v), object(s, &len));
 	}
-	(void)r;
+	return r;
 }
 
 static long one_call(unsigned int *s, int ep)
 {
-	char buf[2048];
 	struct sockaddr_nty a;
 	socklen_t alen;
-	struct iovec iov = { .iov_base = buf };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov[4];
+	struct msghdr msg = { 0 };
 	struct mmsghdr mm[4];
 	struct epoll_event ev[4];
 	struct pollfd pf;
 	enum call c = rnd(s) % __C_MAX;
 	int fd = pick_fd(s), r = -1, i, n;
+	size_t len, niov;
+	char *buf;
 
 	atomic_fetch_add(&st->made[c], 1);
 	switch (c) {
@@ -223,92 +344,101 @@ static long one_call(unsigned int *s, int ep)
 		fill_addr(s, &a, &alen);
 		if (rnd(s) % 2)
 			a.snty_ifindex = rnd(s) % 2 ? 0 : ifindex;
-		r = bind(fd, (struct sockaddr *)&a, alen);
+		r = bind(fd, object(s, &a), alen);
 		break;
 	case C_CONNECT:
 		fill_addr(s, &a, &alen);
 		if (rnd(s) % 16 == 0)
 			a.snty_family = AF_UNSPEC;
-		r = connect(fd, (struct sockaddr *)&a, alen);
+		r = connect(fd, object(s, &a), alen);
 		break;
 	case C_LISTEN:
 		r = listen(fd, boundary(s));
 		break;
 	case C_ACCEPT:
 		alen = rnd(s) % 2 ? sizeof(a) : rnd(s) % 8;
-		r = accept4(fd, rnd(s) % 2 ? (struct sockaddr *)&a : NULL,
-			    &alen, SOCK_NONBLOCK);
+		r = accept4(fd, rnd(s) % 2 ? object(s, &a) : NULL,
+			    object(s, &alen), SOCK_NONBLOCK);
 		if (r >= 0)
 			put_fd(s, r);
 		break;
 	case C_SEND:
 	case C_SENDTO:
 	case C_SENDMSG:
-		n = rnd(s) % 8 ? rnd(s) % 1600 : rnd(s) % sizeof(buf);
-		memset(buf, n, n);
+		len = rnd(s) % 8 ? rnd(s) % 1600 : rnd(s) % 2048;
+		buf = buffer(s, &len);
 		fill_addr(s, &a, &alen);
 		if (c == C_SEND) {
-			r = send(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL |
+			r = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL |
 				 (rnd(s) % 16 ? 0 : MSG_OOB));
 		} else if (c == C_SENDTO) {
-			r = sendto(fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL,
-				   (struct sockaddr *)&a, alen);
+			r = sendto(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+				   object(s, &a), alen);
 		} else {
-			iov.iov_len = n;
-			msg.msg_name = rnd(s) % 2 ? &a : NULL;
-			msg.msg_namelen = alen;
+			msg.msg_iov = iovecs(s, iov, len, &niov);
+			msg.msg_iovlen = niov;
+			msg.msg_name = rnd(s) % 2 ? object(s, &a) : NULL;
+			msg.msg_namelen = bad_mem && rnd(s) % 16 == 0 ?
+					  (socklen_t)bad_len(s) : alen;
+			if (bad_mem && rnd(s) % 8 == 0) {
+				len = rnd(s) % 256;
+				msg.msg_control = buffer(s, &len);
+				msg.msg_controllen = len;
+			}
 			r = sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
 		}
 		break;
 	case C_SENDMMSG:
 		n = 1 + rnd(s) % 4;
 		for (i = 0; i < n; i++) {
-			static struct iovec v2 = { .iov_len = 64 };
-
-			v2.iov_base = buf;
+			len = 64;
 			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_iov = &v2;
+			iov[i].iov_base = buffer(s, &len);
+			iov[i].iov_len = len;
+			mm[i].msg_hdr.msg_iov = object(s, &iov[i]);
 			mm[i].msg_hdr.msg_iovlen = 1;
 		}
-		r = sendmmsg(fd, mm, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		r = sendmmsg(fd, object(s, mm), n, MSG_DONTWAIT | MSG_NOSIGNAL);
 		break;
 	case C_RECV:
-		r = recv(fd, buf, rnd(s) % sizeof(buf), MSG_DONTWAIT |
+		len = rnd(s) % 2048;
+		buf = buffer(s, &len);
+		r = recv(fd, buf, len, MSG_DONTWAIT |
 			 (rnd(s) % 4 ? 0 : MSG_PEEK) |
 			 (rnd(s) % 8 ? 0 : MSG_TRUNC) |
 			 (rnd(s) % 16 ? 0 : MSG_WAITALL) |
 			 (rnd(s) % 16 ? 0 : MSG_ERRQUEUE));
 		break;
-	case C_RECVMSG: {
-		char cbuf[128];
-
-		iov.iov_len = rnd(s) % sizeof(buf);
-		msg.msg_name = rnd(s) % 2 ? &a : NULL;
+	case C_RECVMSG:
+		len = rnd(s) % 2048;
+		msg.msg_iov = iovecs(s, iov, len, &niov);
+		msg.msg_iovlen = niov;
+		msg.msg_name = rnd(s) % 2 ? object(s, &a) : NULL;
 		msg.msg_namelen = rnd(s) % 2 ? sizeof(a) : rnd(s) % 8;
-		msg.msg_control = rnd(s) % 2 ? cbuf : NULL;
-		msg.msg_controllen = rnd(s) % sizeof(cbuf);
-		r = recvmsg(fd, &msg, MSG_DONTWAIT | (rnd(s) % 4 ? 0 : MSG_PEEK));
+		len = rnd(s) % 128;
+		msg.msg_control = rnd(s) % 2 ? buffer(s, &len) : NULL;
+		msg.msg_controllen = len;
+		r = recvmsg(fd, object(s, &msg),
+			    MSG_DONTWAIT | (rnd(s) % 4 ? 0 : MSG_PEEK));
 		break;
-	}
 	case C_RECVMMSG: {
 		struct timespec ts = { 0, 1000 };
 
 		n = 1 + rnd(s) % 4;
 		for (i = 0; i < n; i++) {
-			static struct iovec v3 = { .iov_len = 256 };
-
-			v3.iov_base = buf;
+			len = 256;
 			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_iov = &v3;
+			iov[i].iov_base = buffer(s, &len);
+			iov[i].iov_len = len;
+			mm[i].msg_hdr.msg_iov = object(s, &iov[i]);
 			mm[i].msg_hdr.msg_iovlen = 1;
 		}
-		r = recvmmsg(fd, mm, n, MSG_DONTWAIT, &ts);
+		r = recvmmsg(fd, object(s, mm), n, MSG_DONTWAIT, object(s, &ts));
 		break;
 	}
 	case C_SETSOCKOPT:
 	case C_GETSOCKOPT:
-		do_sockopt(s, fd, c == C_SETSOCKOPT);
-		r = 0;
+		r = do_sockopt(s, fd, c == C_SETSOCKOPT);
 		break;
 	case C_IOCTL: {
 		static const unsigned long cmds[] = {
@@ -322,7 +452,8 @@ static long one_call(unsigned int *s, int ep)
 		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "va");
 		/* FIONBIO only ever to non-blocking: nothing may wait. */
 		v = 1;
-		r = ioctl(fd, cmd, cmd == SIOCGIFINDEX ? (void *)&ifr : (void *)&v);
+		r = ioctl(fd, cmd, cmd == SIOCGIFINDEX ? object(s, &ifr) :
+			  cmd == FIONBIO ? (void *)&v : object(s, &v));
 		break;
 	}
 	case C_POLL:
@@ -338,8 +469,9 @@ static long one_call(unsigned int *s, int ep)
 		break;
 	case C_GETNAME:
 		alen = rnd(s) % 2 ? sizeof(a) : rnd(s) % 8;
-		r = rnd(s) % 2 ? getsockname(fd, (struct sockaddr *)&a, &alen) :
-				 getpeername(fd, (struct sockaddr *)&a, &alen);
+		r = rnd(s) % 2 ?
+		    getsockname(fd, object(s, &a), object(s, &alen)) :
+		    getpeername(fd, object(s, &a), object(s, &alen));
 		break;
 	case C_DUP:
 		r = fd >= 0 ? dup(fd) : -1;
@@ -355,6 +487,8 @@ static long one_call(unsigned int *s, int ep)
 	}
 	if (r >= 0)
 		atomic_fetch_add(&st->ok[c], 1);
+	else if (errno == EFAULT)
+		atomic_fetch_add(&st->efault[c], 1);
 	return r;
 }
 
@@ -436,13 +570,13 @@ static void responder(const char *netns)
 
 int main(int argc, char **argv)
 {
-	long calls = 100000, made = 0, ok = 0;
+	long calls = 100000, made = 0, ok = 0, efault = 0;
 	int procs = 2, threads = 2, seed = 1, i, j, opt;
 	const char *ifname = "va", *peer_ns = "nty-b", *mac = "02:00:00:00:00:0b";
 	pthread_t th[16];
 	pid_t resp, pids[16];
 
-	while ((opt = getopt(argc, argv, "n:p:t:s:i:m:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:p:t:s:b:i:m:P:")) != -1) {
 		switch (opt) {
 		case 'n':
 			calls = atol(optarg);
@@ -455,6 +589,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			seed = atoi(optarg);
+			break;
+		case 'b':
+			bad_mem = atoi(optarg);
 			break;
 		case 'i':
 			ifname = optarg;
@@ -481,7 +618,7 @@ int main(int argc, char **argv)
 	}
 	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (st == MAP_FAILED)
+	if (st == MAP_FAILED || mem_init())
 		return 2;
 	atomic_store(&st->budget, calls);
 	signal(SIGPIPE, SIG_IGN);
@@ -509,12 +646,14 @@ int main(int argc, char **argv)
 	waitpid(resp, NULL, 0);
 
 	for (i = 0; i < __C_MAX; i++) {
-		printf("%-10s %8lu calls %8lu ok\n", call_names[i],
-		       atomic_load(&st->made[i]), atomic_load(&st->ok[i]));
+		printf("%-10s %8lu calls %8lu ok %8lu EFAULT\n", call_names[i],
+		       atomic_load(&st->made[i]), atomic_load(&st->ok[i]),
+		       atomic_load(&st->efault[i]));
 		made += atomic_load(&st->made[i]);
 		ok += atomic_load(&st->ok[i]);
+		efault += atomic_load(&st->efault[i]);
 	}
-	printf("ntyfuzz_sys: %ld calls, %ld succeeded, %d processes x %d threads, seed %d\n",
-	       made, ok, procs, threads, seed);
+	printf("ntyfuzz_sys: %ld calls, %ld succeeded, %ld EFAULT (bad memory %s), %d processes x %d threads, seed %d\n",
+	       made, ok, efault, bad_mem ? "on" : "off", procs, threads, seed);
 	return 0;
 }

@@ -779,6 +779,38 @@ TEST_F(dgram, connect_filters_peers)
 	close(other);
 }
 
+/*
+ * Hardening defect 7: SO_BINDTODEVICE after bind() was ignored, the
+ * socket still took frames from every interface.  As UDP's lookup checks
+ * sk_bound_dev_if at every frame: bound to lo, a frame that came in on
+ * vb finds no socket (InNoPort); bound to vb, it arrives.
+ */
+TEST_F(dgram, bindtodevice_after_bind_honoured)
+{
+	int rx = rx_socket(_metadata, self->t, 7015);
+	unsigned char buf[64];
+	long long np0;
+
+	ASSERT_GE(rx, 0);
+	enter_ns(NS_B);
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3));
+	np0 = nty_snmp("InNoPort");
+	ASSERT_EQ(0, send_seq(self->t, 7015, 1, 16));
+	EXPECT_EQ(np0 + 1, wait_snmp(NS_B, "InNoPort", np0 + 1));
+	EXPECT_EQ(-1, recv(rx, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+
+	enter_ns(NS_B);
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_BINDTODEVICE, "vb", 3));
+	ASSERT_EQ(0, send_seq(self->t, 7015, 1, 16));
+	EXPECT_EQ(16, recv(rx, buf, sizeof(buf), 0));
+	/* Unbound again (an empty name): any interface. */
+	ASSERT_EQ(0, setsockopt(rx, SOL_SOCKET, SO_BINDTODEVICE, "", 0));
+	ASSERT_EQ(0, send_seq(self->t, 7015, 1, 16));
+	EXPECT_EQ(16, recv(rx, buf, sizeof(buf), 0));
+	close(rx);
+}
+
 TEST_F(dgram, bad_arguments_errno)
 {
 	struct sockaddr_nty a = to_b(self->t, 7015);

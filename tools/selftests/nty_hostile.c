@@ -355,6 +355,199 @@ TEST_F(hostile, blind_rst_syn_and_old_ack_injection)
 	raw_close(&p);
 }
 
+/* The next segment without payload (an ACK), skipping retransmissions. */
+static int recv_pure_ack(struct raw_peer *p, struct ntyhdr *nh, int ms)
+{
+	double end = now_ms() + ms;
+	size_t len;
+
+	while (now_ms() < end) {
+		if (raw_recv_seg(p, nh, &len, end - now_ms() + 1))
+			return -1;
+		if (!len)
+			return 0;
+	}
+	return -1;
+}
+
+/*
+ * Hardening defect 3, tcp_validate_incoming()'s order: the sequence
+ * number is checked before anything else of a segment is believed.  With
+ * 3,000 bytes in flight, forged segments outside the window (far ahead,
+ * and long before the last advertised edge) carrying a plausible ACK (in
+ * the middle of the bytes in flight) and a zero window acknowledge
+ * nothing and close no window: each draws a duplicate ACK and counts as
+ * OutOfWindowSegs or DupSegs.  A RST outside the window draws nothing; a
+ * SYN outside it a challenge ACK; then the ACK checks (an ACK of bytes
+ * never sent, on an in-window segment: a challenge ACK).  Before the fix
+ * the forged ACK freed 1,500 bytes of the send queue.
+ */
+TEST_F(hostile, sequence_checked_before_ack_rst_syn)
+{
+	static unsigned char data[4000];
+	struct raw_peer p = { .sport = 31005, .dport = 7205 };
+	long long oow0, dup0, ch0, est0;
+	long rst0, syn0, uns0;
+	uint32_t una, far, old;
+	struct ntyhdr nh;
+	size_t len;
+	int lfd, s;
+
+	enter_ns(NS_N);
+	write_file("/proc/sys/net/nty/invalid_ratelimit", "0");
+	lfd = listener(7205);
+	ASSERT_GE(lfd, 0);
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	una = p.rcv_nxt;
+	far = p.snd_nxt + (1u << 30);
+	old = p.snd_nxt - (1u << 20);
+	oow0 = nty_snmp("OutOfWindowSegs");
+	dup0 = nty_snmp("DupSegs");
+	ch0 = nty_snmp("ChallengeACKs");
+	est0 = nty_snmp("EstabResets");
+	rst0 = drops_of("rst_not_exact");
+	syn0 = drops_of("syn_synchronized");
+	uns0 = drops_of("ack_unsent_data");
+	EXPECT_EQ(3000, send(s, data, 3000, 0));
+
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_recv_seg(&p, &nh, &len, 3000));
+	EXPECT_EQ(una, ntohl(nh.seq));
+	/* Far ahead of the window: a pure ACK and a data segment. */
+	p.zero_window = 1;
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_ACK, far, una + 1500,
+			       NULL, 0, 0));
+	ASSERT_EQ(0, recv_pure_ack(&p, &nh, 2000));
+	EXPECT_EQ(p.snd_nxt, ntohl(nh.ack_seq));
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_ACK, far, una + 1500,
+			       "evil", 4, 0));
+	ASSERT_EQ(0, recv_pure_ack(&p, &nh, 2000));
+	EXPECT_EQ(p.snd_nxt, ntohl(nh.ack_seq));
+	/* Long before the last advertised edge, data and all. */
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_ACK, old, una + 1500,
+			       "old!", 4, 0));
+	ASSERT_EQ(0, recv_pure_ack(&p, &nh, 2000));
+	EXPECT_EQ(p.snd_nxt, ntohl(nh.ack_seq));
+	p.zero_window = 0;
+
+	enter_ns(NS_N);
+	EXPECT_EQ(3000, outq(s));
+	EXPECT_EQ(2, nty_snmp("OutOfWindowSegs") - oow0);
+	EXPECT_EQ(1, nty_snmp("DupSegs") - dup0);
+	EXPECT_EQ(0, nty_snmp("ChallengeACKs") - ch0);
+	/* The window is still the real one: 1,000 more bytes go out at once. */
+	EXPECT_EQ(1000, send(s, data + 3000, 1000, 0));
+	enter_ns(NS_P);
+	do {
+		ASSERT_EQ(0, raw_recv_seg(&p, &nh, &len, 1000));
+	} while (ntohl(nh.seq) + len != una + 4000);
+
+	/* A RST outside the window: nothing comes back, nothing changes. */
+	while (!raw_recv(&p, &nh, 100))
+		;
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_RST, far, 0, NULL, 0, 0));
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_RST, old, 0, NULL, 0, 0));
+	EXPECT_NE(0, recv_pure_ack(&p, &nh, 300));
+	/* A SYN outside the window: a challenge ACK. */
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_SYN, far, 0, NULL, 0, 0));
+	ASSERT_EQ(0, recv_pure_ack(&p, &nh, 2000));
+	EXPECT_EQ(p.snd_nxt, ntohl(nh.ack_seq));
+	/* In the window, an ACK of bytes never sent: a challenge ACK. */
+	ASSERT_EQ(0, raw_frame(&p, n_mac, p.mac, NTY_F_ACK, p.snd_nxt,
+			       una + 100000, NULL, 0, 0));
+	ASSERT_EQ(0, recv_pure_ack(&p, &nh, 2000));
+	EXPECT_EQ(p.snd_nxt, ntohl(nh.ack_seq));
+
+	enter_ns(NS_N);
+	EXPECT_EQ(4000, outq(s));
+	EXPECT_EQ(2, nty_snmp("ChallengeACKs") - ch0);
+	EXPECT_EQ(2, drops_of("rst_not_exact") - rst0);
+	EXPECT_EQ(1, drops_of("syn_synchronized") - syn0);
+	EXPECT_EQ(1, drops_of("ack_unsent_data") - uns0);
+	EXPECT_EQ(0, nty_snmp("EstabResets") - est0);
+
+	/* The real ACK takes everything; an exact RST ends it. */
+	enter_ns(NS_P);
+	p.rcv_nxt = una + 4000;
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
+	sleep_ms(200);
+	enter_ns(NS_N);
+	EXPECT_EQ(0, outq(s));
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, p.snd_nxt, NULL, 0));
+	sleep_ms(200);
+	enter_ns(NS_N);
+	EXPECT_EQ(1, nty_snmp("EstabResets") - est0);
+	write_file("/proc/sys/net/nty/invalid_ratelimit", "500");
+	close(s);
+	close(lfd);
+	raw_close(&p);
+}
+
+/*
+ * Hardening defect 7: a duplicate of a segment held past a gap had its
+ * sequence numbers written over the addresses in its cb before it was
+ * dropped, so its journey named a made-up MAC and ports.  Its journey
+ * (dropped, dup_segment) names the peer's own.
+ */
+TEST_F(hostile, ofo_duplicate_journey_keeps_addresses)
+{
+	struct raw_peer p = { .sport = 31006, .dport = 7206 };
+	char line[512], mac[18], what[32], out[16], want[18];
+	int lfd, s, sport, dport, found = 0, bad = 0;
+	unsigned char got[104];
+	long dup0;
+	uint32_t una;
+	FILE *f;
+
+	lfd = listener(7206);
+	ASSERT_GE(lfd, 0);
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	una = p.snd_nxt;
+	enter_init_ns();
+	write_file("/sys/kernel/debug/nty/timing", "1");
+	write_file("/sys/kernel/debug/nty/journeys", "0");
+	write_file("/sys/kernel/debug/nty/journey_filter", "port=7206 ifindex=0");
+	dup0 = drops_of("dup_segment");
+
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 100, "abcd", 4));
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una + 100, "abcd", 4));
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, una, got, 100));
+	sleep_ms(300);
+	enter_ns(NS_N);
+	EXPECT_EQ(104, read_all(s, got, 104));
+	EXPECT_EQ(1, drops_of("dup_segment") - dup0);
+
+	snprintf(want, sizeof(want), "%02x:%02x:%02x:%02x:%02x:%02x",
+		 p.mac[0], p.mac[1], p.mac[2], p.mac[3], p.mac[4], p.mac[5]);
+	enter_init_ns();
+	f = fopen("/sys/kernel/debug/nty/journeys", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*u %17s %d %d %*d %*llu %*u %*u %*u %*u %15s %*s %31s",
+			   mac, &sport, &dport, out, what) != 5)
+			continue;
+		if (strcmp(mac, want) || sport != 31006 || dport != 7206)
+			bad++;
+		if (!strcmp(out, "dropped") && !strcmp(what, "dup_segment"))
+			found++;
+	}
+	fclose(f);
+	EXPECT_EQ(1, found);
+	EXPECT_EQ(0, bad);
+	write_file("/sys/kernel/debug/nty/timing", "0");
+	write_file("/sys/kernel/debug/nty/journey_filter", "port=0 ifindex=0");
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, una + 104, NULL, 0));
+	sleep_ms(100);
+	close(s);
+	close(lfd);
+	raw_close(&p);
+}
+
 /*
  * Review defect 2: the receiver closes its window on data in flight, then
  * acknowledges all of it with the window open again.  The sender's

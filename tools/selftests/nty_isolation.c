@@ -302,6 +302,47 @@ TEST_F(iso, container_root_cannot_plant_ntynic_in_host)
 	EXPECT_EQ(0, if_nametoindex("nty-iso0"));
 }
 
+static int irq_cpus_in_container(void *arg)
+{
+	int fd, err;
+
+	/* Its own sysfs, which shows its own namespace's devices. */
+	if (unshare(CLONE_NEWNS) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("sysfs", "/sys", "sysfs", 0, NULL))
+		return 2;
+	if (system("ip link add nty-irq0 type ntynic peer name nty-irq1"))
+		return 3;
+	/* The file is the container's (0644, its root owns it)... */
+	fd = open("/sys/class/net/nty-irq0/ntynic/irq_cpus", O_WRONLY);
+	if (fd < 0)
+		return 4;
+	/* ...but what it moves is the machine's. */
+	err = write(fd, "1", 1) < 0 ? errno : 0;
+	close(fd);
+	if (err != EPERM) {
+		fprintf(stderr, "irq_cpus write: %s\n", err ? strerror(err) : "taken");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Hardening defect 5: root in a container could write an ntynic's
+ * irq_cpus and put its interrupts on any CPU, outside its cpuset.  As
+ * store_rps_map(): CAP_NET_ADMIN in the initial namespace.  The host's
+ * root still can.
+ */
+TEST_F(iso, container_root_cannot_move_ntynic_interrupts)
+{
+	enter_init_ns();
+	EXPECT_EQ(0, in_container(irq_cpus_in_container, NULL));
+	sh("ip netns add nty-iso-irq; ip -n nty-iso-irq link add nty-irq0 type ntynic peer name nty-irq1");
+	EXPECT_EQ(0, system("ip netns exec nty-iso-irq sh -c 'echo 1 >/sys/class/net/nty-irq0/ntynic/irq_cpus'"));
+	EXPECT_EQ(0, system("ip netns exec nty-iso-irq grep -qx 1 /sys/class/net/nty-irq0/ntynic/irq_cpus"));
+	sh("ip netns del nty-iso-irq");
+}
+
 /*
  * Review defect 4: an ntynic end pinned up to 8 x 4096 pages from the
  * emergency reserves, charged to no one.  Its rings are charged to the

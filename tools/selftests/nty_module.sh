@@ -4,7 +4,7 @@
 # Leaves nty.ko loaded, as it found it.
 . "$(dirname "$0")/tap.sh"
 ko="$NTY_MODDIR/module/nty.ko"
-tap_plan 11
+tap_plan 13
 
 # An open socket pins the module.
 ntycat -l 9 -w 30 >/dev/null &
@@ -55,4 +55,51 @@ ip netns del nty-fresh
 
 tap_check params_described "modinfo lacks parameter descriptions" \
 	sh -c "modinfo '$ko' | grep -q '^parm: *family:.' && modinfo '$ko' | grep -q '^parm: *ethertype:.'"
+
+# Hardening defect 7: rmmod while another driver's GRO still holds a
+# merged NTY skb.  veth with GRO on receives through NAPI; with
+# napi_defer_hard_irqs and a 3 s gro_flush_timeout its poll keeps the
+# merged skb on its GRO list after it completes.  The offload must not
+# go before that skb is completed, or napi_gro_complete() finds no
+# handler and WARNs (a kernel report fails the run).  Raw stream
+# segments, no socket: nothing pins the module.  netem's slots on the
+# sender release the eight segments together, so that one poll merges
+# them (sent one by one, each would be polled on its own).
+ip netns add nty-gro-a
+ip netns add nty-gro-b
+ip link add ga netns nty-gro-a type veth peer name gb netns nty-gro-b
+ip -n nty-gro-b link set gb address 02:00:00:00:0e:0b up
+ip -n nty-gro-a link set ga up
+tc -n nty-gro-a qdisc add dev ga root netem delay 1ms slot 200ms 200ms packets 8
+ip netns exec nty-gro-b ethtool -K gb gro on >/dev/null
+ip netns exec nty-gro-b sh -c 'echo 1 >/sys/class/net/gb/napi_defer_hard_irqs; echo 3000000000 >/sys/class/net/gb/gro_flush_timeout'
+et=$(cat /sys/module/nty/parameters/ethertype)
+ip netns exec nty-gro-a python3 - "$et" <<'PY'
+import socket, struct, sys
+et = int(sys.argv[1])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("ga", 0))
+def csum(b):
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16: t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+pay = bytes(1000)
+for i in range(8):
+    h = struct.pack("!BBBBHHHHIIHH", 1, 2, 2, 0, 4000, 4001, 24 + len(pay), 0,
+                    1000 + i * len(pay), 1, 4096, 0)
+    c = csum(h + pay)
+    h = h[:10] + struct.pack("!H", c) + h[12:]
+    s.send(bytes.fromhex("020000000e0b020000000e0a") + struct.pack("!H", et) + h + pay)
+PY
+sleep 0.5
+seen=$(ip netns exec nty-gro-b awk '/^Nty:/ && !h {for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next} /^Nty:/ {for (i = 2; i <= NF; i++) if (n[i] == "InFrames") print $i}' /proc/net/nty/snmp)
+t0=$SECONDS
+rmmod nty
+took=$((SECONDS - t0))
+tap_check rmmod_waits_for_held_gro "rmmod took ${took}s (NTY had seen $seen frames before it), module still there: $(grep -c '^nty ' /proc/modules)" \
+	test ! -d /sys/module/nty
+sleep 4
+insmod "$ko"
+ip netns del nty-gro-a
+ip netns del nty-gro-b
+tap_check reload_after_gro_drain "insmod after the drain failed" test -d /sys/module/nty
 tap_done

@@ -17,9 +17,12 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/filter.h>
 #include <linux/if_packet.h>
 #include <linux/sockios.h>
 #include <net/ethernet.h>
@@ -1214,6 +1217,140 @@ TEST_F(stream, delayed_ack_every_second_full_segment)
  * Every frame is accounted for, datagram and stream drop counters
  * included, once traffic has stopped (TIME_WAIT ends within a second).
  */
+/*
+ * Hardening defect 1: a send() from memory that faults (NULL, a page
+ * that is not mapped, a kernel address, a bad iovec among good ones)
+ * takes the bytes before the fault and returns them as a short write, or
+ * -EFAULT when there were none, as tcp_sendmsg_locked(); before the fix
+ * the iterator was rewound past its start (BUG() in iov_iter_revert()).
+ * A recv() into memory it cannot write fails with EFAULT and loses
+ * nothing: the next good recv() reads those very bytes.
+ */
+TEST_F(stream, bad_user_memory_short_write_or_efault)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned char want[400], got[400], *m, *ro;
+	struct iovec iov[3];
+	struct msghdr mh = { .msg_iov = iov };
+	int c, s;
+
+	m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, m);
+	ASSERT_EQ(0, munmap(m + pg, pg));
+	ro = mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	pattern(m + pg - 100, 100, 0);
+	pattern(want, sizeof(want), 0);
+	ASSERT_EQ(0, pair(7121, &c, &s));
+
+	EXPECT_EQ(-1, send(c, NULL, 100, MSG_NOSIGNAL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, send(c, (void *)0xffff888000000000UL, 100, MSG_NOSIGNAL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, send(c, m + pg, 1, MSG_NOSIGNAL));
+	EXPECT_EQ(EFAULT, errno);
+	/* 300 bytes of which the last 200 lie on the unmapped page. */
+	EXPECT_EQ(100, send(c, m + pg - 100, 300, MSG_NOSIGNAL));
+	/* A good iovec, a NULL one, a good one: the first alone is sent. */
+	iov[0].iov_base = want + 100;
+	iov[0].iov_len = 50;
+	iov[1].iov_base = NULL;
+	iov[1].iov_len = 100;
+	iov[2].iov_base = want + 150;
+	iov[2].iov_len = 50;
+	mh.msg_iovlen = 3;
+	EXPECT_EQ(50, sendmsg(c, &mh, MSG_NOSIGNAL));
+	/* Bad first, good after: nothing is taken. */
+	iov[0].iov_base = m + pg;
+	iov[1].iov_base = want + 150;
+	iov[1].iov_len = 50;
+	mh.msg_iovlen = 2;
+	EXPECT_EQ(-1, sendmsg(c, &mh, MSG_NOSIGNAL));
+	EXPECT_EQ(EFAULT, errno);
+	/* Read-only memory is fine to send from. */
+	EXPECT_EQ(10, send(c, ro, 10, MSG_NOSIGNAL));
+	memset(want + 150, 0, 10);
+
+	/* Into read-only, unmapped or NULL memory: EFAULT, nothing lost. */
+	sleep_ms(200);
+	EXPECT_EQ(-1, recv(s, ro, 160, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, recv(s, NULL, 160, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, recv(s, m + pg, 160, 0));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(160, read_full(s, got, 160));
+	EXPECT_EQ(0, memcmp(got, want, 160));
+	EXPECT_EQ(-1, recv(s, got, 1, MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	/* The connection still carries data both ways. */
+	EXPECT_EQ(4, send(s, "pong", 4, MSG_NOSIGNAL));
+	EXPECT_EQ(4, read_full(c, got, 4));
+	close(c);
+	close(s);
+	munmap(m, pg);
+	munmap(ro, pg);
+}
+
+/*
+ * Hardening defect 4: an accepted connection inherits its listener's
+ * socket filter, mark and priority, as sk_clone_lock() copies them;
+ * before, a filter on a listener saw only the SYNs.  The filter drops
+ * every frame longer than 1,000 bytes of header and payload: 500 bytes
+ * arrive, full segments of a 3,000-byte write are dropped
+ * (socket_filter).
+ */
+TEST_F(stream, accepted_connection_inherits_filter_mark_priority)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, 1000, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(code), .filter = code };
+	static unsigned char buf[3000], got[3000];
+	int lfd, c, s, mark = 42, prio = 5, v;
+	socklen_t vl = sizeof(v);
+	long f0;
+
+	lfd = listener(7122, 4);
+	ASSERT_GE(lfd, 0);
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)));
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio)));
+	ASSERT_EQ(0, setsockopt(lfd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+				sizeof(prog)));
+	c = client(7122, 0);
+	ASSERT_GE(c, 0);
+	enter_ns(NS_B);
+	s = accept_within(lfd, 5000);
+	ASSERT_GE(s, 0);
+	EXPECT_EQ(0, getsockopt(s, SOL_SOCKET, SO_MARK, &v, &vl));
+	EXPECT_EQ(42, v);
+	EXPECT_EQ(0, getsockopt(s, SOL_SOCKET, SO_PRIORITY, &v, &vl));
+	EXPECT_EQ(5, v);
+
+	f0 = drops_of("socket_filter");
+	pattern(buf, sizeof(buf), 0);
+	EXPECT_EQ(500, send(c, buf, 500, MSG_NOSIGNAL));
+	EXPECT_EQ(500, read_full(s, got, 500));
+	EXPECT_EQ(0, memcmp(got, buf, 500));
+	EXPECT_EQ(3000, send(c, buf, sizeof(buf), MSG_NOSIGNAL));
+	sleep_ms(500);
+	EXPECT_EQ(-1, recv(s, got, sizeof(got), MSG_DONTWAIT));
+	EXPECT_EQ(EAGAIN, errno);
+	EXPECT_GE(drops_of("socket_filter") - f0, 1);
+	/* Without the filter, the retransmissions arrive. */
+	v = 1;
+	EXPECT_EQ(0, setsockopt(s, SOL_SOCKET, SO_DETACH_FILTER, &v, sizeof(v)));
+	EXPECT_EQ(3000, read_full(s, got, 3000));
+	EXPECT_EQ(0, memcmp(got, buf, 3000));
+	close(c);
+	close(s);
+	close(lfd);
+}
+
 TEST_F(stream, zz_conservation)
 {
 	static const char * const drops[] = {
