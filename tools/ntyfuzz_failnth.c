@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/uio.h>
@@ -40,8 +41,9 @@
 #define LO_PORT		7501
 #define MAX_NTH		400
 
-static int fam, ifindex, nth_fd = -1;
-static unsigned char peer_mac[6];
+static int fam, ifindex, nth_fd = -1, own_ns = -1, peer_ns_fd = -1;
+static int peer_ifindex;
+static unsigned char peer_mac[6], own_mac[6];
 
 struct ctx {
 	int fd;		/* the socket the call is made on */
@@ -61,15 +63,16 @@ static struct sockaddr_nty peer_addr(int port)
 	return a;
 }
 
-/* This namespace's lo: streams to ourselves, for accept(). */
-static struct sockaddr_nty lo_addr(int port)
+/* This namespace's own end of the link, for connections to us. */
+static struct sockaddr_nty own_addr(int port)
 {
 	struct sockaddr_nty a = {
 		.snty_family = fam,
 		.snty_port = htons(port),
-		.snty_ifindex = 1,
+		.snty_ifindex = peer_ifindex,
 	};
 
+	memcpy(a.snty_addr, own_mac, 6);
 	return a;
 }
 
@@ -100,17 +103,29 @@ static int connected(struct ctx *c)
 	return c->fd < 0 ? -1 : connect(c->fd, (struct sockaddr *)&a, sizeof(a));
 }
 
-/* A listener on lo with one connection waiting in its accept queue. */
+/*
+ * A listener here with one connection waiting in its accept queue: the
+ * client's socket is made in the peer's namespace (a socket stays in the
+ * namespace it was made in), so that it connects across the link.
+ */
 static int lo_pending(struct ctx *c)
 {
-	struct sockaddr_nty a = lo_addr(LO_PORT);
+	struct sockaddr_nty a = { .snty_family = fam,
+				  .snty_port = htons(LO_PORT) };
+	struct sockaddr_nty to = own_addr(LO_PORT);
+	int one = 1;
 
 	c->lfd = sock(SOCK_STREAM);
-	if (c->lfd < 0 || bind(c->lfd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(c->lfd, 8))
+	if (c->lfd < 0)
+		return -1;
+	setsockopt(c->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(c->lfd, (struct sockaddr *)&a, sizeof(a)) || listen(c->lfd, 8))
+		return -1;
+	if (setns(peer_ns_fd, CLONE_NEWNET))
 		return -1;
 	c->peer = sock(SOCK_STREAM);
-	if (c->peer < 0 || connect(c->peer, (struct sockaddr *)&a, sizeof(a)))
+	if (setns(own_ns, CLONE_NEWNET) || c->peer < 0 ||
+	    connect(c->peer, (struct sockaddr *)&to, sizeof(to)))
 		return -1;
 	return wait_in(c->lfd, 2000);
 }
@@ -359,7 +374,9 @@ static void ctx_close(struct ctx *c)
 		close(c->peer);
 	if (c->lfd >= 0)
 		close(c->lfd);
-	c->fd = c->peer = c->lfd = -1;
+	c->fd = -1;
+	c->peer = -1;
+	c->lfd = -1;
 }
 
 /* Arm fail-nth: the @n-th fault point of this thread fails. */
@@ -474,6 +491,20 @@ int main(int argc, char **argv)
 			ifname, mac);
 		return 2;
 	}
+	own_ns = open("/proc/thread-self/ns/net", O_RDONLY);
+	if (nty_ifinfo(ifname, &n, own_mac) || own_ns < 0 ||
+	    nty_enter_netns(peer_ns) < 0) {
+		fprintf(stderr, "ntyfuzz_failnth: no %s here or no namespace %s\n",
+			ifname, peer_ns);
+		return 2;
+	}
+	peer_ns_fd = open("/proc/thread-self/ns/net", O_RDONLY);
+	/* The peer's end of the link (tools/selftests/topo.sh names it). */
+	peer_ifindex = if_nametoindex("vb");
+	if (setns(own_ns, CLONE_NEWNET) || peer_ns_fd < 0 || !peer_ifindex) {
+		fprintf(stderr, "ntyfuzz_failnth: the peer namespace has no vb\n");
+		return 2;
+	}
 	nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
 	if (nth_fd < 0) {
 		perror("ntyfuzz_failnth: /proc/thread-self/fail-nth (CONFIG_FAULT_INJECTION?)");
@@ -515,15 +546,19 @@ int main(int argc, char **argv)
 				got++;
 				if (r >= 0)
 					ok++;
-				else if (e == ENOMEM || e == ENOBUFS || e == EFAULT)
+				else if (e == ENOMEM || e == ENOBUFS || e == EFAULT ||
+					 e == ENFILE)
 					enomem++;
 				else
-					other++, last_errno = e;
+					other++;
+				if (r < 0 && e != ENOMEM && e != ENOBUFS &&
+				    e != EFAULT && e != ENFILE)
+					last_errno = e;
 				ctx_close(&c);
 			}
 			injected += got;
 			if (round == 0)
-				printf("%-26s %3ld faults: %ld ok, %ld ENOMEM/ENOBUFS/EFAULT, %ld other%s%s\n",
+				printf("%-26s %3ld faults: %ld ok, %ld nomem, %ld other%s%s\n",
 				       rc->name, got, ok, enomem, other,
 				       other ? ", last " : "",
 				       other ? strerror(last_errno) : "");
@@ -531,7 +566,9 @@ int main(int argc, char **argv)
 	}
 	kill(resp, SIGKILL);
 	waitpid(resp, NULL, 0);
-	printf("ntyfuzz_failnth: %ld calls, %ld faults injected, %d rounds of %zu recipes, %ld preparations failed\n",
-	       calls, injected, rounds, ARRAY_SIZE(recipes), preps_failed);
+	printf("ntyfuzz_failnth: %ld calls, %ld faults injected, ", calls,
+	       injected);
+	printf("%d rounds of %zu recipes, %ld preparations failed\n", rounds,
+	       ARRAY_SIZE(recipes), preps_failed);
 	return 0;
 }

@@ -3,7 +3,8 @@
  * ntyfuzz_netns: network namespaces that die with every kind of NTY timer
  * armed and frames in flight (RDS's CVE-2024-26865 was a SYN queue timer
  * that fired after its namespace was freed).  Each lifetime is a child
- * process in a namespace of its own, over its lo:
+ * process in a namespace of its own, over a veth pair of its own (a
+ * frame sent on one end arrives on the other, in the same namespace):
  *  - a listener whose SYN queue a raw SYN flood from made-up MACs fills
  *    (SYN-ACK retransmission timers armed, max_syn_backlog 16);
  *  - a connection closed by its client first, which is in TIME_WAIT;
@@ -41,7 +42,7 @@
 
 static int fam;
 
-static int ethertype(void)
+static int read_ethertype(void)
 {
 	FILE *f = fopen("/sys/module/nty/parameters/ethertype", "r");
 	int v = ETH_P_NTY;
@@ -69,14 +70,19 @@ static void nty_sysctl(const char *name, const char *val)
 	}
 }
 
+static int ifa, ifb;
+static unsigned char mac_b[6];
+
+/* To @port over the pair: out of its first end, to its second. */
 static struct sockaddr_nty lo(int port)
 {
 	struct sockaddr_nty a = {
 		.snty_family = fam,
 		.snty_port = htons(port),
-		.snty_ifindex = 1,
+		.snty_ifindex = ifa,
 	};
 
+	memcpy(a.snty_addr, mac_b, 6);
 	return a;
 }
 
@@ -95,13 +101,13 @@ static uint16_t csum16(const void *buf, size_t len)
 	return ~s;
 }
 
-/* @n SYNs to lo:PORT from made-up MACs, as a flood would come. */
+/* @n SYNs to PORT from made-up MACs, as a flood would come. */
 static int syn_flood(int n)
 {
-	int et = ethertype(), fd, i;
+	int et = read_ethertype(), fd, i;
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
-		.sll_ifindex = 1,
+		.sll_ifindex = ifa,
 		.sll_halen = 6,
 	};
 	unsigned char f[14 + NTY_HLEN];
@@ -112,7 +118,8 @@ static int syn_flood(int n)
 		return -1;
 	for (i = 0; i < n; i++) {
 		memset(f, 0, sizeof(f));
-		/* To lo's own (all-zero) MAC, from 02:00:00:00:xx:xx. */
+		/* To the second end, from 02:00:00:00:xx:xx. */
+		memcpy(f, mac_b, 6);
 		f[6] = 2;
 		f[10] = i >> 8;
 		f[11] = i;
@@ -153,7 +160,9 @@ static int stream_pair(int lfd, int *c, int *s, int rcvbuf)
 /* One namespace's life; returns the steps it completed (0 to 5). */
 static int lifetime(void)
 {
-	struct sockaddr_nty a = lo(PORT), d = lo(DPORT);
+	struct sockaddr_nty a = { .snty_family = fam, .snty_port = htons(PORT) };
+	struct sockaddr_nty d = { .snty_family = fam, .snty_port = htons(DPORT) };
+	struct sockaddr_nty to = lo(DPORT);
 	static char buf[65536];
 	struct ifreq ifr = { .ifr_name = "lo" };
 	int lfd, c1, s1, c2, s2, c3, s3, r, tx, i, fd, one = 1;
@@ -166,6 +175,10 @@ static int lifetime(void)
 	if (fd < 0 || ioctl(fd, SIOCSIFFLAGS, &ifr))
 		return -1;
 	close(fd);
+	if (system("ip link add na type veth peer name nb") ||
+	    system("ip link set na up && ip link set nb up") ||
+	    nty_ifinfo("na", &ifa, NULL) || nty_ifinfo("nb", &ifb, mac_b))
+		return -1;
 	nty_sysctl("max_syn_backlog", "16");
 	nty_sysctl("delayed_ack", "1");
 	/* Orphans give up soon: the namespace is freed after its sockets. */
@@ -213,8 +226,8 @@ static int lifetime(void)
 	if (r < 0 || tx < 0 || bind(r, (struct sockaddr *)&d, sizeof(d)))
 		return steps;
 	for (i = 0; i < 200; i++)
-		sendto(tx, buf, 200, MSG_DONTWAIT, (struct sockaddr *)&d,
-		       sizeof(d));
+		sendto(tx, buf, 200, MSG_DONTWAIT, (struct sockaddr *)&to,
+		       sizeof(to));
 	steps++;
 	return steps;
 }
@@ -263,7 +276,8 @@ int main(int argc, char **argv)
 		}
 		steps[WEXITSTATUS(st) > 5 ? 5 : WEXITSTATUS(st)]++;
 	}
-	printf("ntyfuzz_netns: %ld namespace lifetimes; all five timer kinds armed in %ld, fewer in %ld\n",
-	       done, steps[5], done - steps[5]);
+	printf("ntyfuzz_netns: %ld namespace lifetimes; ", done);
+	printf("all five timer kinds armed in %ld, fewer in %ld\n", steps[5],
+	       done - steps[5]);
 	return 0;
 }

@@ -20,8 +20,12 @@
  * data really flows.  Nothing blocks: every socket is non-blocking and
  * every call that could wait is told not to.
  *
- *   ntyfuzz_sys [-n CALLS] [-p PROCS] [-t THREADS] [-s SEED] [-b 0|1]
+ *   ntyfuzz_sys [-n CALLS] [-p PROCS] [-t THREADS] [-s SEED] [-b 0|1] [-f]
  *               [-i IFACE] [-m PEER_MAC] [-P PEER_NETNS]
+ *
+ * With -f, one call in eight runs with /proc/thread-self/fail-nth set to
+ * 1..8 (a kernel with CONFIG_FAULT_INJECTION): one of its allocations or
+ * user copies fails, and the failures injected are counted.
  *
  * Prints the calls made, how many succeeded and how many met EFAULT;
  * exits 0 unless the
@@ -70,6 +74,8 @@ struct stats {
 	atomic_ulong made[__C_MAX];
 	atomic_ulong ok[__C_MAX];
 	atomic_ulong efault[__C_MAX];
+	atomic_ulong injected;
+	atomic_ulong reset_failed;
 	atomic_long budget;
 };
 
@@ -87,7 +93,7 @@ static atomic_int fds[NFD];
  * stack.
  */
 #define SCRATCH_PAGES	4
-static int bad_mem = 1;
+static int bad_mem = 1, fail_nth;
 static long pg;
 static char *scratch, *ro, *gone;
 
@@ -190,6 +196,32 @@ static void *object(unsigned int *s, void *good)
 }
 
 /*
+ * A pointer to a structure that itself holds pointers (an iovec array, a
+ * msghdr, an mmsghdr vector), or a bad one.  Never into scratch, whose
+ * bytes received data may have made into pointers to the fuzzer's own
+ * memory: bad here is NULL, the read-only page (all zero), its last bytes
+ * running into the unmapped page, a kernel-half or a non-canonical
+ * address.
+ */
+static void *struct_ptr(unsigned int *s, void *good)
+{
+	if (!bad_mem || rnd(s) % 8)
+		return good;
+	switch (rnd(s) % 5) {
+	case 0:
+		return NULL;
+	case 1:
+		return ro;
+	case 2:
+		return ro + pg - 8;
+	case 3:
+		return (void *)0xffff888000000000UL;
+	default:
+		return (void *)0x8000000000000000UL;
+	}
+}
+
+/*
  * An iovec array of 1 to 4 entries over @total bytes of scratch, some of
  * them bad; now and then the array pointer itself is bad.
  */
@@ -206,7 +238,7 @@ static struct iovec *iovecs(unsigned int *s, struct iovec *iov, size_t total,
 	}
 	if (bad_mem && rnd(s) % 32 == 0)
 		*n = rnd(s) % 2 ? 1025 : bad_len(s);	/* past UIO_MAXIOV */
-	return object(s, iov);
+	return struct_ptr(s, iov);
 }
 
 static int pick_fd(unsigned int *s)
@@ -290,7 +322,7 @@ static int do_sockopt(unsigned int *s, int fd, int set)
 		len = sizeof(v.tv);
 	} else if (opt == SO_ATTACH_FILTER) {
 		v.prog.len = rnd(s) % 8 ? 1 : (unsigned short)boundary(s);
-		v.prog.filter = object(s, accept_all);
+		v.prog.filter = struct_ptr(s, accept_all);
 		len = sizeof(v.prog);
 	} else if (opt == SO_BINDTODEVICE) {
 		snprintf(v.b, sizeof(v.b), "%s", rnd(s) % 2 ? "va" : "lo");
@@ -395,10 +427,10 @@ static long one_call(unsigned int *s, int ep)
 			memset(&mm[i], 0, sizeof(mm[i]));
 			iov[i].iov_base = buffer(s, &len);
 			iov[i].iov_len = len;
-			mm[i].msg_hdr.msg_iov = object(s, &iov[i]);
+			mm[i].msg_hdr.msg_iov = struct_ptr(s, &iov[i]);
 			mm[i].msg_hdr.msg_iovlen = 1;
 		}
-		r = sendmmsg(fd, object(s, mm), n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		r = sendmmsg(fd, struct_ptr(s, mm), n, MSG_DONTWAIT | MSG_NOSIGNAL);
 		break;
 	case C_RECV:
 		len = rnd(s) % 2048;
@@ -418,7 +450,7 @@ static long one_call(unsigned int *s, int ep)
 		len = rnd(s) % 128;
 		msg.msg_control = rnd(s) % 2 ? buffer(s, &len) : NULL;
 		msg.msg_controllen = len;
-		r = recvmsg(fd, object(s, &msg),
+		r = recvmsg(fd, struct_ptr(s, &msg),
 			    MSG_DONTWAIT | (rnd(s) % 4 ? 0 : MSG_PEEK));
 		break;
 	case C_RECVMMSG: {
@@ -430,10 +462,11 @@ static long one_call(unsigned int *s, int ep)
 			memset(&mm[i], 0, sizeof(mm[i]));
 			iov[i].iov_base = buffer(s, &len);
 			iov[i].iov_len = len;
-			mm[i].msg_hdr.msg_iov = object(s, &iov[i]);
+			mm[i].msg_hdr.msg_iov = struct_ptr(s, &iov[i]);
 			mm[i].msg_hdr.msg_iovlen = 1;
 		}
-		r = recvmmsg(fd, object(s, mm), n, MSG_DONTWAIT, object(s, &ts));
+		r = recvmmsg(fd, struct_ptr(s, mm), n, MSG_DONTWAIT,
+			     object(s, &ts));
 		break;
 	}
 	case C_SETSOCKOPT:
@@ -495,10 +528,28 @@ static long one_call(unsigned int *s, int ep)
 static void *worker(void *arg)
 {
 	unsigned int s = (unsigned int)(uintptr_t)arg | 1;
-	int ep = epoll_create1(0);
+	int ep = epoll_create1(0), nth = -1, armed;
+	char b[16];
 
-	while (atomic_fetch_sub(&st->budget, 1) > 0)
+	if (fail_nth)
+		nth = open("/proc/thread-self/fail-nth", O_RDWR);
+	while (atomic_fetch_sub(&st->budget, 1) > 0) {
+		armed = nth >= 0 && rnd(&s) % 8 == 0;
+		if (armed) {
+			b[0] = '1' + rnd(&s) % 8;
+			armed = pwrite(nth, b, 1, 0) == 1;
+		}
 		one_call(&s, ep);
+		if (armed) {
+			memset(b, 0, sizeof(b));
+			if (pread(nth, b, sizeof(b) - 1, 0) > 0 && atoi(b) == 0)
+				atomic_fetch_add(&st->injected, 1);
+			if (pwrite(nth, "0", 1, 0) != 1)
+				atomic_fetch_add(&st->reset_failed, 1);
+		}
+	}
+	if (nth >= 0)
+		close(nth);
 	close(ep);
 	return NULL;
 }
@@ -570,13 +621,13 @@ static void responder(const char *netns)
 
 int main(int argc, char **argv)
 {
-	long calls = 100000, made = 0, ok = 0, efault = 0;
+	long calls = 100000, made = 0, ok = 0, efault = 0, dead = 0;
 	int procs = 2, threads = 2, seed = 1, i, j, opt;
 	const char *ifname = "va", *peer_ns = "nty-b", *mac = "02:00:00:00:00:0b";
 	pthread_t th[16];
 	pid_t resp, pids[16];
 
-	while ((opt = getopt(argc, argv, "n:p:t:s:b:i:m:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:p:t:s:b:fi:m:P:")) != -1) {
 		switch (opt) {
 		case 'n':
 			calls = atol(optarg);
@@ -592,6 +643,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			bad_mem = atoi(optarg);
+			break;
+		case 'f':
+			fail_nth = 1;
 			break;
 		case 'i':
 			ifname = optarg;
@@ -639,9 +693,20 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 	}
-	for (i = 0; i < procs; i++)
-		if (waitpid(pids[i], NULL, 0) != pids[i])
+	for (i = 0; i < procs; i++) {
+		int status;
+
+		if (waitpid(pids[i], &status, 0) != pids[i])
 			return 2;
+		/* The kernel wrote where it must not, or the harness erred. */
+		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+			fprintf(stderr, "ntyfuzz_sys: worker %d %s %d\n", i,
+				WIFSIGNALED(status) ? "killed by signal" : "exited",
+				WIFSIGNALED(status) ? WTERMSIG(status) :
+						      WEXITSTATUS(status));
+			dead++;
+		}
+	}
 	kill(resp, SIGKILL);
 	waitpid(resp, NULL, 0);
 
@@ -653,7 +718,12 @@ int main(int argc, char **argv)
 		ok += atomic_load(&st->ok[i]);
 		efault += atomic_load(&st->efault[i]);
 	}
-	printf("ntyfuzz_sys: %ld calls, %ld succeeded, %ld EFAULT (bad memory %s), %d processes x %d threads, seed %d\n",
-	       made, ok, efault, bad_mem ? "on" : "off", procs, threads, seed);
-	return 0;
+	if (atomic_load(&st->reset_failed))
+		fprintf(stderr, "ntyfuzz_sys: fail-nth could not be reset %lu times\n",
+			atomic_load(&st->reset_failed));
+	printf("ntyfuzz_sys: %ld calls, %ld succeeded, %ld EFAULT (bad memory %s), ",
+	       made, ok, efault, bad_mem ? "on" : "off");
+	printf("%lu faults injected, %d processes x %d threads, seed %d\n",
+	       atomic_load(&st->injected), procs, threads, seed);
+	return dead ? 1 : 0;
 }

@@ -527,7 +527,7 @@ TEST_F(hostile, ofo_duplicate_journey_keeps_addresses)
 	f = fopen("/sys/kernel/debug/nty/journeys", "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%*u %17s %d %d %*d %*llu %*u %*u %*u %*u %15s %*s %31s",
+		if (sscanf(line, "%*u %17s %d %d %*d %*s %*s %*s %*s %*s %15s %*s %31s",
 			   mac, &sport, &dport, out, what) != 5)
 			continue;
 		if (strcmp(mac, want) || sport != 31006 || dport != 7206)

@@ -337,9 +337,11 @@ TEST_F(iso, container_root_cannot_move_ntynic_interrupts)
 {
 	enter_init_ns();
 	EXPECT_EQ(0, in_container(irq_cpus_in_container, NULL));
-	sh("ip netns add nty-iso-irq; ip -n nty-iso-irq link add nty-irq0 type ntynic peer name nty-irq1");
-	EXPECT_EQ(0, system("ip netns exec nty-iso-irq sh -c 'echo 1 >/sys/class/net/nty-irq0/ntynic/irq_cpus'"));
-	EXPECT_EQ(0, system("ip netns exec nty-iso-irq grep -qx 1 /sys/class/net/nty-irq0/ntynic/irq_cpus"));
+#define IRQ_CPUS "/sys/class/net/nty-irq0/ntynic/irq_cpus"
+	sh("ip netns add nty-iso-irq");
+	sh("ip -n nty-iso-irq link add nty-irq0 type ntynic peer name nty-irq1");
+	EXPECT_EQ(0, system("ip netns exec nty-iso-irq sh -c 'echo 1 >" IRQ_CPUS "'"));
+	EXPECT_EQ(0, system("ip netns exec nty-iso-irq grep -qx 1 " IRQ_CPUS));
 	sh("ip netns del nty-iso-irq");
 }
 

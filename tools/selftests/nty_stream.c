@@ -1219,7 +1219,7 @@ TEST_F(stream, delayed_ack_every_second_full_segment)
  */
 /*
  * Hardening defect 1: a send() from memory that faults (NULL, a page
- * that is not mapped, a kernel address, a bad iovec among good ones)
+ * that may not be read, a kernel address, a bad iovec among good ones)
  * takes the bytes before the fault and returns them as a short write, or
  * -EFAULT when there were none, as tcp_sendmsg_locked(); before the fix
  * the iterator was rewound past its start (BUG() in iov_iter_revert()).
@@ -1237,7 +1237,8 @@ TEST_F(stream, bad_user_memory_short_write_or_efault)
 	m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, m);
-	ASSERT_EQ(0, munmap(m + pg, pg));
+	/* PROT_NONE, not unmapped: the next mmap() must not land there. */
+	ASSERT_EQ(0, mprotect(m + pg, pg, PROT_NONE));
 	ro = mmap(NULL, pg, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, ro);
 	pattern(m + pg - 100, 100, 0);
@@ -1250,7 +1251,7 @@ TEST_F(stream, bad_user_memory_short_write_or_efault)
 	EXPECT_EQ(EFAULT, errno);
 	EXPECT_EQ(-1, send(c, m + pg, 1, MSG_NOSIGNAL));
 	EXPECT_EQ(EFAULT, errno);
-	/* 300 bytes of which the last 200 lie on the unmapped page. */
+	/* 300 bytes of which the last 200 lie on the PROT_NONE page. */
 	EXPECT_EQ(100, send(c, m + pg - 100, 300, MSG_NOSIGNAL));
 	/* A good iovec, a NULL one, a good one: the first alone is sent. */
 	iov[0].iov_base = want + 100;
@@ -1272,7 +1273,7 @@ TEST_F(stream, bad_user_memory_short_write_or_efault)
 	EXPECT_EQ(10, send(c, ro, 10, MSG_NOSIGNAL));
 	memset(want + 150, 0, 10);
 
-	/* Into read-only, unmapped or NULL memory: EFAULT, nothing lost. */
+	/* Into read-only, PROT_NONE or NULL memory: EFAULT, nothing lost. */
 	sleep_ms(200);
 	EXPECT_EQ(-1, recv(s, ro, 160, 0));
 	EXPECT_EQ(EFAULT, errno);
@@ -1289,7 +1290,7 @@ TEST_F(stream, bad_user_memory_short_write_or_efault)
 	EXPECT_EQ(4, read_full(c, got, 4));
 	close(c);
 	close(s);
-	munmap(m, pg);
+	munmap(m, 2 * pg);
 	munmap(ro, pg);
 }
 
