@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit, the stream arithmetic (stream_seq.h): sequence numbers that wrap,
- * the five receive cases, the window, the RTO and the queue bounds.  The
- * one suite that sees stream.h.
+ * the five receive cases, the window, the RTO and the queue bounds; and
+ * NewReno's congestion window (stream_cong.h).  The one suite that sees
+ * stream.h.
  */
 #include <kunit/test.h>
 
@@ -141,6 +142,91 @@ static void nty_test_queue_bounds(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, nty_queue_full(0, 0));
 }
 
+/* Slow start, congestion avoidance and a timeout, in bytes (RFC 5681). */
+static void nty_test_cong_growth(struct kunit *test)
+{
+	const u32 mss = 1000;
+	struct nty_cong c;
+	int i;
+
+	nty_cong_init(&c, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 10 * mss);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, NTY_INFINITE_SSTHRESH);
+	/* Slow start: a window of ACKs doubles the window. */
+	for (i = 0; i < 10; i++)
+		nty_cong_ack(&c, mss, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 20 * mss);
+	/* It stops at ssthresh; what is left over counts toward avoidance. */
+	c.ssthresh = 21 * mss;
+	nty_cong_ack(&c, 3 * mss, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 21 * mss);
+	KUNIT_EXPECT_EQ(test, c.acked, 2 * mss);
+	/* Avoidance: one segment per window of bytes acknowledged. */
+	for (i = 0; i < 18; i++)
+		nty_cong_ack(&c, mss, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 21 * mss);
+	nty_cong_ack(&c, mss, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 22 * mss);
+	KUNIT_EXPECT_EQ(test, c.acked, 0U);
+	/* Small ACKs (64-byte writes) add up the same way. */
+	for (i = 0; i < 22 * mss / 64; i++)
+		nty_cong_ack(&c, 64, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 22 * mss);
+	nty_cong_ack(&c, 64, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 23 * mss);
+	/* A timeout: one segment, ssthresh half the flight, slow start. */
+	nty_cong_timeout(&c, 30 * mss, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, mss);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, 15 * mss);
+	KUNIT_EXPECT_EQ(test, c.state, NTY_CA_LOSS);
+	/* A second timeout before recovery keeps the threshold. */
+	nty_cong_timeout(&c, 2 * mss, mss);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, 15 * mss);
+	/* Never below two segments. */
+	c.state = NTY_CA_OPEN;
+	nty_cong_timeout(&c, mss, mss);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, 2 * mss);
+}
+
+/* Fast retransmit and fast recovery with partial ACKs (RFC 6582). */
+static void nty_test_cong_recovery(struct kunit *test)
+{
+	const u32 mss = 1000;
+	struct nty_cong c;
+
+	nty_cong_init(&c, mss);
+	c.cwnd = 20 * mss;
+	nty_cong_enter_recovery(&c, 20 * mss, mss);
+	KUNIT_EXPECT_EQ(test, c.ssthresh, 10 * mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 13 * mss);
+	KUNIT_EXPECT_EQ(test, c.state, NTY_CA_RECOVERY);
+	/* Each further duplicate inflates by one segment. */
+	nty_cong_dupack(&c, mss);
+	nty_cong_dupack(&c, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 15 * mss);
+	/* A partial ACK of 4 segments deflates by 4, adds one back. */
+	nty_cong_partial_ack(&c, 4 * mss, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 12 * mss);
+	/* Less than a segment: nothing added back. */
+	nty_cong_partial_ack(&c, 500, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 11 * mss + 500);
+	/* Never below one segment. */
+	nty_cong_partial_ack(&c, 100 * mss, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, mss);
+	/* The full ACK: ssthresh, or the flight plus one when that is less. */
+	nty_cong_full_ack(&c, 3 * mss, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 4 * mss);
+	KUNIT_EXPECT_EQ(test, c.state, NTY_CA_OPEN);
+	c.state = NTY_CA_RECOVERY;
+	nty_cong_full_ack(&c, 30 * mss, mss);
+	KUNIT_EXPECT_EQ(test, c.cwnd, 10 * mss);
+	/* Room: nothing in flight always lets one segment go. */
+	c.cwnd = mss;
+	KUNIT_EXPECT_TRUE(test, nty_cong_room(&c, 0, 1400));
+	KUNIT_EXPECT_TRUE(test, nty_cong_room(&c, 500, 500));
+	KUNIT_EXPECT_FALSE(test, nty_cong_room(&c, 500, 501));
+}
+
 static struct kunit_case nty_stream_cases[] = {
 	KUNIT_CASE(nty_test_seq_wrap),
 	KUNIT_CASE(nty_test_seg_cases),
@@ -148,6 +234,8 @@ static struct kunit_case nty_stream_cases[] = {
 	KUNIT_CASE(nty_test_window),
 	KUNIT_CASE(nty_test_rto),
 	KUNIT_CASE(nty_test_queue_bounds),
+	KUNIT_CASE(nty_test_cong_growth),
+	KUNIT_CASE(nty_test_cong_recovery),
 	{}
 };
 

@@ -229,6 +229,7 @@ static struct sock *nty_listen_child(struct sock *sk, struct nty_request *req)
 	cts->ns.difindex = req->ifindex;
 	ether_addr_copy(cts->ns.daddr, req->raddr);
 	cts->mss = mss;
+	nty_cong_init(&cts->cong, mss);
 	cts->iss = req->iss;
 	cts->snd_una = req->iss + 1;
 	cts->snd_nxt = req->iss + 1;

@@ -89,6 +89,9 @@ enum nty_mib {
 	NTY_MIB_RCV_COALESCE,
 	NTY_MIB_IN_GRO_MERGED,
 	NTY_MIB_IN_GRO_SEGS,
+	NTY_MIB_RENO_RECOVERY,
+	NTY_MIB_RENO_RECOVERY_FAIL,
+	NTY_MIB_TIMEOUTS,
 	__NTY_MIB_MAX
 };
 
@@ -434,6 +437,30 @@ int nty_stream_rcv(struct sock *sk, struct sk_buff *skb);
 void nty_stream_reply_rst(struct net *net, struct sk_buff *skb);
 void nty_stream_sock_queues(const struct sock *sk, int *rx, int *tx,
 			    unsigned int *preq);
+
+/**
+ * struct nty_stream_figures - a connection's sender, as ss -i shows TCP's
+ * @cwnd: congestion window, in segments (rounded up)
+ * @ssthresh: slow start threshold, in segments; -1 before the first loss
+ *	(as /proc/net/tcp prints it)
+ * @srtt_us: smoothed round-trip time, microseconds
+ * @rttvar_us: its variation
+ * @rto_us: retransmission timeout, backoff included
+ * @retrans: segments retransmitted over the connection's life
+ * @ca_state: 0 open, 1 fast recovery, 2 loss (enum nty_ca_state)
+ */
+struct nty_stream_figures {
+	u32	cwnd;
+	s32	ssthresh;
+	u32	srtt_us;
+	u32	rttvar_us;
+	u32	rto_us;
+	u32	retrans;
+	u8	ca_state;
+};
+
+void nty_stream_sock_figures(const struct sock *sk,
+			     struct nty_stream_figures *f);
 int nty_stream_orphans(void);
 
 /* af_nty.c: the family and the socket calls every type shares. */

@@ -58,6 +58,9 @@ static const char * const nty_mib_names[__NTY_MIB_MAX] = {
 	[NTY_MIB_RCV_COALESCE]		= "RcvCoalesce",
 	[NTY_MIB_IN_GRO_MERGED]		= "InGroMerged",
 	[NTY_MIB_IN_GRO_SEGS]		= "InGroSegs",
+	[NTY_MIB_RENO_RECOVERY]		= "RenoRecovery",
+	[NTY_MIB_RENO_RECOVERY_FAIL]	= "RenoRecoveryFail",
+	[NTY_MIB_TIMEOUTS]		= "Timeouts",
 };
 
 static void nty_snmp_line(struct seq_file *seq, const char *tag,
@@ -167,6 +170,7 @@ static void nty_sock_queues(const struct sock *sk, int *rx, int *tx,
 static int nty_sockets_show(struct seq_file *seq, void *v)
 {
 	static const u8 zero_mac[ETH_ALEN];
+	struct nty_stream_figures f = {};
 	const struct nty_sock *ns;
 	struct sk_buff *skb;
 	struct sock *sk;
@@ -174,7 +178,7 @@ static int nty_sockets_show(struct seq_file *seq, void *v)
 	int rx, tx;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(seq, "type   state      lport remote_mac        rport ifindex rx_queue backlog prequeue tx_queue drops uid inode\n");
+		seq_puts(seq, "type   state      lport remote_mac        rport ifindex rx_queue backlog prequeue tx_queue drops uid inode cwnd ssthresh srtt_us rttvar_us rto_us retrans ca_state\n");
 		return 0;
 	}
 	sk = sk_entry(v);
@@ -186,8 +190,11 @@ static int nty_sockets_show(struct seq_file *seq, void *v)
 		backlog++;
 	spin_unlock_bh(&sk->sk_lock.slock);
 	nty_sock_queues(sk, &rx, &tx, &preq);
+	/* The sender's figures, as ss -i gives TCP's; none for datagrams. */
+	if (sk->sk_type == SOCK_STREAM)
+		nty_stream_sock_figures(sk, &f);
 
-	seq_printf(seq, "%-6s %-10s %5u %pM %5u %7d %8d %7u %8u %8d %5u %3u %lu\n",
+	seq_printf(seq, "%-6s %-10s %5u %pM %5u %7d %8d %7u %8u %8d %5u %3u %lu %u %d %u %u %u %u %u\n",
 		   sk->sk_type == SOCK_DGRAM ? "dgram" : "stream",
 		   nty_sock_state(sk), ntohs(ns->sport),
 		   ns->connected ? ns->daddr : zero_mac,
@@ -195,7 +202,8 @@ static int nty_sockets_show(struct seq_file *seq, void *v)
 		   ns->connected ? ns->difindex : ns->bound_ifindex,
 		   rx, backlog, preq, tx, atomic_read(&sk->sk_drops),
 		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
-		   sock_i_ino(sk));
+		   sock_i_ino(sk), f.cwnd, f.ssthresh, f.srtt_us, f.rttvar_us,
+		   f.rto_us, f.retrans, f.ca_state);
 	return 0;
 }
 

@@ -61,6 +61,7 @@ void nty_stream_init_sock(struct sock *sk)
 	ts->rtt.rto_us = NTY_RTO_INIT_US;
 	ts->rcv_ratio = 128;
 	ts->mss = 536;
+	nty_cong_init(&ts->cong, ts->mss);
 }
 
 /**
@@ -93,6 +94,29 @@ void nty_stream_sock_queues(const struct sock *sk, int *rx, int *tx,
 			 sock_flag(sk, SOCK_DONE), 0);
 	*tx = max_t(int, READ_ONCE(ts->write_seq) - READ_ONCE(ts->snd_una) -
 			 READ_ONCE(ts->fin_sent), 0);
+}
+
+/**
+ * nty_stream_sock_figures - what /proc/net/nty/sockets shows of a sender
+ * @sk: the socket, read locklessly (a figure may be one ACK old)
+ * @f: filled in
+ */
+void nty_stream_sock_figures(const struct sock *sk,
+			     struct nty_stream_figures *f)
+{
+	const struct nty_stream_sock *ts = nty_ts(sk);
+	u32 mss = max_t(u32, READ_ONCE(ts->mss), 1);
+	u32 ssthresh = READ_ONCE(ts->cong.ssthresh);
+
+	f->cwnd = DIV_ROUND_UP(READ_ONCE(ts->cong.cwnd), mss);
+	f->ssthresh = ssthresh >= NTY_INFINITE_SSTHRESH ? -1 :
+		      DIV_ROUND_UP(ssthresh, mss);
+	f->srtt_us = READ_ONCE(ts->rtt.srtt_us);
+	f->rttvar_us = READ_ONCE(ts->rtt.rttvar_us);
+	f->rto_us = nty_rto_backoff(READ_ONCE(ts->rtt.rto_us),
+				    READ_ONCE(ts->backoff));
+	f->retrans = READ_ONCE(ts->total_retrans);
+	f->ca_state = READ_ONCE(ts->cong.state);
 }
 
 /**
@@ -226,6 +250,8 @@ static int nty_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 		ts->fin_sent = false;
 		ts->backoff = 0;
 		ts->rtt.rto_us = NTY_RTO_INIT_US;
+		nty_cong_init(&ts->cong, mss);
+		ts->total_retrans = 0;
 		WRITE_ONCE(sk->sk_err, 0);
 		WRITE_ONCE(sk->sk_shutdown, 0);
 		sock_reset_flag(sk, SOCK_DONE);

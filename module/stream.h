@@ -12,6 +12,7 @@
 #include <linux/timer.h>
 
 #include "nty.h"
+#include "stream_cong.h"
 
 /**
  * struct nty_seg - a stream segment's place in the byte stream
@@ -94,7 +95,8 @@ struct nty_request {
  * @recover: snd_nxt when loss recovery began; partial ACKs below it
  *	retransmit the next hole at once (NewReno)
  * @dupacks: duplicate ACKs in a row
- * @in_recovery: between a fast retransmit or RTO and @recover
+ * @cong: congestion window and loss recovery state (stream_cong.h)
+ * @total_retrans: segments retransmitted over the connection's life
  * @rtt: round-trip estimate
  * @rtt_seq: sequence number whose ACK ends the RTT measurement
  * @rtt_start_us: when that measurement started; 0 = none running
@@ -140,7 +142,8 @@ struct nty_stream_sock {
 	struct sk_buff		*send_head;
 	u32			recover;
 	u8			dupacks;
-	bool			in_recovery;
+	struct nty_cong		cong;
+	u32			total_retrans;
 	struct nty_rtt		rtt;
 	u32			rtt_seq;
 	u64			rtt_start_us;

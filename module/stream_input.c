@@ -584,11 +584,47 @@ static void nty_stream_window_reopened(struct sock *sk)
 	ts->backoff = 0;
 	if (ts->snd_una == ts->snd_nxt)
 		return;
-	ts->in_recovery = true;
+	/* Not a congestion signal: the window and threshold stay. */
+	if (ts->cong.state == NTY_CA_OPEN)
+		ts->cong.state = NTY_CA_LOSS;
 	ts->recover = ts->snd_nxt;
 	ts->dupacks = 0;
 	nty_stream_retransmit_head(sk);
 	nty_stream_arm_timer(sk, usecs_to_jiffies(ts->rtt.rto_us));
+}
+
+/*
+ * New data acknowledged: the congestion window and loss recovery move on
+ * (tcp_fastretrans_alert() and tcp_cong_control() for NewReno).  In fast
+ * recovery an ACK short of @recover is partial: the next hole is resent
+ * at once and the window deflates; one at or past it ends recovery.
+ * After a timeout the window grows by slow start while the holes are
+ * resent one per ACK.
+ */
+static void nty_stream_cong_ack(struct sock *sk, u32 ack, u32 acked)
+{
+	struct nty_stream_sock *ts = nty_ts(sk);
+	u32 flight = ts->snd_nxt - ack;
+
+	switch (ts->cong.state) {
+	case NTY_CA_RECOVERY:
+		if (nty_seq_before(ack, ts->recover)) {
+			nty_cong_partial_ack(&ts->cong, acked, ts->mss);
+			nty_stream_retransmit_head(sk);
+		} else {
+			nty_cong_full_ack(&ts->cong, flight, ts->mss);
+		}
+		break;
+	case NTY_CA_LOSS:
+		nty_cong_ack(&ts->cong, acked, ts->mss);
+		if (nty_seq_before(ack, ts->recover))
+			nty_stream_retransmit_head(sk);
+		else
+			ts->cong.state = NTY_CA_OPEN;
+		break;
+	default:
+		nty_cong_ack(&ts->cong, acked, ts->mss);
+	}
 }
 
 /*
@@ -639,6 +675,8 @@ static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)
 	}
 
 	if (nty_seq_after(ack, ts->snd_una)) {
+		u32 acked = ack - ts->snd_una;
+
 		ts->snd_una = ack;
 		if (ts->rtt_start_us && !nty_seq_before(ack, ts->rtt_seq)) {
 			nty_rtt_sample(&ts->rtt,
@@ -649,18 +687,11 @@ static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)
 		ts->backoff = 0;
 		ts->dupacks = 0;
 		nty_stream_clean_rtx(sk);
-		if (ts->snd_una == ts->snd_nxt) {
-			ts->in_recovery = false;
+		nty_stream_cong_ack(sk, ack, acked);
+		if (ts->snd_una == ts->snd_nxt)
 			sk_stop_timer(sk, &sk->sk_timer);
-		} else {
-			if (ts->in_recovery) {
-				if (nty_seq_before(ack, ts->recover))
-					nty_stream_retransmit_head(sk);
-				else
-					ts->in_recovery = false;
-			}
+		else
 			nty_stream_arm_timer(sk, usecs_to_jiffies(ts->rtt.rto_us));
-		}
 		if (ts->fin_sent && ack == ts->write_seq)
 			nty_stream_fin_acked(sk);
 		if (sk->sk_socket &&
@@ -668,12 +699,19 @@ static bool nty_stream_ack(struct sock *sk, struct sk_buff *skb)
 			sk->sk_write_space(sk);
 	} else if (reopened) {
 		nty_stream_window_reopened(sk);
-	} else if (dup && ++ts->dupacks == 3 && !ts->in_recovery) {
+	} else if (dup && ++ts->dupacks == 3 &&
+		   ts->cong.state == NTY_CA_OPEN) {
 		/* Three duplicate ACKs: the head was lost (fast retransmit). */
-		ts->in_recovery = true;
+		nty_cong_enter_recovery(&ts->cong, ts->snd_nxt - ts->snd_una,
+					ts->mss);
 		ts->recover = ts->snd_nxt;
 		NTY_INC_STATS(sock_net(sk), FAST_RETRANS);
+		NTY_INC_STATS(sock_net(sk), RENO_RECOVERY);
 		nty_stream_retransmit_head(sk);
+	} else if (dup && ts->dupacks > 3 &&
+		   ts->cong.state == NTY_CA_RECOVERY) {
+		/* Another segment left the network: room for new data. */
+		nty_cong_dupack(&ts->cong, ts->mss);
 	}
 	/*
 	 * A window that closed on data in flight changes nothing here: the

@@ -352,6 +352,9 @@ void nty_stream_push(struct sock *sk)
 		seg = NTY_SEG_CB(skb);
 		if (nty_seq_after(seg->seq + skb->len, right))
 			break;
+		if (!nty_cong_room(&ts->cong, ts->snd_nxt - ts->snd_una,
+				   skb->len))
+			break;
 		if (n && (n == max_segs ||
 			  bytes + NTY_HLEN + skb->len > max_bytes)) {
 			nty_stream_xmit_list(sk, segs, n);
@@ -381,7 +384,11 @@ void nty_stream_push(struct sock *sk)
 	}
 	if (n)
 		nty_stream_xmit_list(sk, segs, n);
-	/* Stalled on a closed window with nothing in flight: probe. */
+	/*
+	 * Stalled on a closed window with nothing in flight: probe.  (The
+	 * congestion window never stalls an idle connection: nothing in
+	 * flight always lets a segment go.)
+	 */
 	if (ts->send_head && ts->snd_una == ts->snd_nxt &&
 	    !timer_pending(&sk->sk_timer))
 		nty_stream_arm_timer(sk, nty_rto_jiffies(ts));
@@ -400,8 +407,16 @@ void nty_stream_retransmit_head(struct sock *sk)
 		return;
 	/* Karn: a retransmitted segment's ACK says nothing of the RTT. */
 	ts->rtt_start_us = 0;
-	if (!nty_stream_xmit(sk, skb))
+	if (!nty_stream_xmit(sk, skb)) {
 		NTY_INC_STATS(sock_net(sk), RETRANS_SEGS);
+		ts->total_retrans++;
+	}
+	/*
+	 * The head went out again: its timeout counts from now, as
+	 * tcp_xmit_retransmit_queue() rearms it, or a fast retransmit
+	 * would be followed by a timeout for the same loss.
+	 */
+	nty_stream_arm_timer(sk, nty_rto_jiffies(ts));
 }
 
 /**
@@ -488,14 +503,22 @@ static void nty_stream_rto(struct sock *sk)
 		nty_stream_done(sk);
 		return;
 	}
+	NTY_INC_STATS(net, TIMEOUTS);
 	if (sk->sk_state == TCP_SYN_SENT) {
 		ts->rtt_start_us = 0;
 		nty_stream_send_flags(sk, ts->iss, NTY_F_SYN);
 		NTY_INC_STATS(net, RETRANS_SEGS);
+		ts->total_retrans++;
 	} else {
+		if (ts->cong.state == NTY_CA_RECOVERY)
+			NTY_INC_STATS(net, RENO_RECOVERY_FAIL);
+		/*
+		 * One segment may be in flight, and slow start begins again
+		 * (tcp_enter_loss()); the holes after the head are resent one
+		 * per ACK (NewReno).
+		 */
+		nty_cong_timeout(&ts->cong, ts->snd_nxt - ts->snd_una, ts->mss);
 		nty_stream_retransmit_head(sk);
-		/* Recover the holes after it one per ACK (NewReno). */
-		ts->in_recovery = true;
 		ts->recover = ts->snd_nxt;
 		ts->dupacks = 0;
 	}

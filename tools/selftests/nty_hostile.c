@@ -621,6 +621,157 @@ TEST_F(hostile, zero_window_on_data_in_flight_then_ack_all)
 }
 
 /*
+ * Data segments to the raw peer within @ms, or until 100 ms after the
+ * @want-th (to see one too many): how many, the sequence number of the
+ * first, and the end of the highest.
+ */
+static int data_segs(struct raw_peer *p, int ms, int want, uint32_t *first,
+		     uint32_t *top)
+{
+	double end = now_ms() + ms;
+	struct ntyhdr nh;
+	size_t len;
+	int n = 0;
+
+	while (now_ms() < end &&
+	       !raw_recv_seg(p, &nh, &len, end - now_ms() + 1)) {
+		if (!len)
+			continue;
+		if (!n++)
+			*first = ntohl(nh.seq);
+		if ((int32_t)(ntohl(nh.seq) + len - *top) > 0)
+			*top = ntohl(nh.seq) + len;
+		if (n == want && end > now_ms() + 100)
+			end = now_ms() + 100;
+	}
+	return n;
+}
+
+/*
+ * NewReno's congestion window, seen from a peer that decides every ACK
+ * (RFC 5681, RFC 6582): ten segments before the first ACK (RFC 6928)
+ * though the peer's window takes a megabyte; slow start; three duplicate
+ * ACKs resend the head alone, halve ssthresh and set the window to it
+ * plus three; further duplicates let one new segment go per segment that
+ * left; the ACK of everything ends recovery; a timeout leaves one
+ * segment.  /proc/net/nty/sockets shows each step.  Before the window
+ * existed, the first burst was every byte the peer's window allowed.
+ */
+TEST_F(hostile, congestion_window_slow_start_fast_recovery_timeout)
+{
+	static unsigned char data[200000];
+	struct raw_peer p = { .sport = 31009, .dport = 7209, .window = 0xffff };
+	long long rr0, fr0, to0;
+	uint32_t una, first = 0, top, mss = 9000 - NTY_HLEN;	/* the pair's MTU */
+	int lfd, s, n, i, bufsz = 1 << 20;
+
+#define FIG(col)	socket_column_in(7209, "ESTAB", col)
+	lfd = listener(7209);
+	ASSERT_GE(lfd, 0);
+	s = raw_connect(&p, lfd);
+	ASSERT_GE(s, 0);
+	setsockopt(s, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+	rr0 = nty_snmp("RenoRecovery");
+	fr0 = nty_snmp("FastRetrans");
+	to0 = nty_snmp("Timeouts");
+	EXPECT_EQ(10, FIG("cwnd"));
+	EXPECT_EQ(-1, FIG("ssthresh"));
+	una = p.rcv_nxt;
+	top = una;
+	EXPECT_LT(100000, send(s, data, sizeof(data), MSG_DONTWAIT));
+
+	/*
+	 * The initial window: ten segments, then 300 ms of nothing without
+	 * an ACK.  The ACK's sample (about 350 ms) sets an RTO near a
+	 * second, which the steps below stay well inside; the first
+	 * timeout (1 s, no sample yet) is as far from the ACK.
+	 */
+	enter_ns(NS_P);
+	n = data_segs(&p, 3000, 10, &first, &top);
+	EXPECT_EQ(0, data_segs(&p, 300, 0, &first, &top));
+	EXPECT_EQ(10, n);
+	enter_ns(NS_N);
+	EXPECT_LT(11 * mss, outq(s));	/* more was waiting */
+	enter_ns(NS_P);
+	EXPECT_EQ(una, first);
+	EXPECT_EQ(una + 10 * mss, top);
+
+	/* Two segments acknowledged: slow start, 12; two left, four go. */
+	p.rcv_nxt = una + 2 * mss;
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
+	EXPECT_EQ(4, data_segs(&p, 400, 4, &first, &top));
+	EXPECT_EQ(una + 14 * mss, top);
+	enter_ns(NS_N);
+	EXPECT_EQ(12, FIG("cwnd"));
+
+	/* Three duplicates: the head alone, ssthresh 12 / 2, window 6 + 3. */
+	enter_ns(NS_P);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
+	first = 0;
+	EXPECT_EQ(1, data_segs(&p, 400, 1, &first, &top));
+	EXPECT_EQ(una + 2 * mss, first);
+	enter_ns(NS_N);
+	EXPECT_EQ(6, FIG("ssthresh"));
+	EXPECT_EQ(9, FIG("cwnd"));
+	EXPECT_EQ(1, FIG("ca_state"));
+	EXPECT_EQ(1, nty_snmp("RenoRecovery") - rr0);
+	EXPECT_EQ(1, nty_snmp("FastRetrans") - fr0);
+
+	/* Three more inflate to 12 = the flight; the fourth lets one go. */
+	enter_ns(NS_P);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
+	EXPECT_EQ(0, data_segs(&p, 150, 0, &first, &top));
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
+	first = 0;
+	EXPECT_EQ(1, data_segs(&p, 400, 1, &first, &top));
+	EXPECT_EQ(una + 14 * mss, first);
+
+	/*
+	 * All that was sent before recovery: it ends, the window is the
+	 * one segment still in flight plus one (below ssthresh), and one
+	 * more goes.
+	 */
+	p.rcv_nxt = una + 14 * mss;
+	ASSERT_EQ(0, raw_send(&p, NTY_F_ACK, p.snd_nxt, NULL, 0));
+	first = 0;
+	EXPECT_EQ(1, data_segs(&p, 400, 1, &first, &top));
+	EXPECT_EQ(una + 15 * mss, first);
+	enter_ns(NS_N);
+	/* A timeout so far means the emulator ran slower than the RTO. */
+	ASSERT_EQ(0, nty_snmp("Timeouts") - to0);
+	EXPECT_EQ(0, FIG("ca_state"));
+	EXPECT_EQ(2, FIG("cwnd"));
+	EXPECT_EQ(6, FIG("ssthresh"));
+	EXPECT_EQ(1, FIG("retrans"));
+
+	/*
+	 * Silence: the timer resends the head; one segment may be in
+	 * flight, ssthresh is half the two in flight (at least two) and
+	 * slow start begins again.
+	 */
+	enter_ns(NS_P);
+	first = 0;
+	EXPECT_EQ(1, data_segs(&p, 4000, 1, &first, &top));
+	EXPECT_EQ(una + 14 * mss, first);
+	enter_ns(NS_N);
+	EXPECT_EQ(1, nty_snmp("Timeouts") - to0);
+	EXPECT_EQ(1, FIG("cwnd"));
+	EXPECT_EQ(2, FIG("ssthresh"));
+	EXPECT_EQ(2, FIG("ca_state"));
+	EXPECT_EQ(2, FIG("retrans"));
+#undef FIG
+
+	enter_ns(NS_P);
+	ASSERT_EQ(0, raw_send(&p, NTY_F_RST, p.snd_nxt, NULL, 0));
+	sleep_ms(100);
+	close(s);
+	close(lfd);
+	raw_close(&p);
+}
+
+/*
  * Review defect 6: a closed socket whose peer holds its window at zero
  * (answering every probe) gives up after orphan_retries probes, as
  * tcp_probe_timer() does for an orphan, instead of probing forever; and
